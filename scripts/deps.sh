@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs every system package fmnist needs, from Debian's archive only.
+# Idempotent and silent when everything is already there, so the README, CI
+# and developers can all call it before every build.
+#
+#   scripts/deps.sh            build + test + runtime dependencies
+#   scripts/deps.sh --bench    also the Python stack we benchmark against
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # engine
+  zlib1g-dev libstb-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  libcurl4-openssl-dev libopenblas-dev
+  # tests (the HTTP server for the download tests is cpp-httplib)
+  libgtest-dev libcpp-httplib-dev
+  # the official data set, in /usr/share/datasets/fashion-mnist/
+  dataset-fashion-mnist
+)
+bench_packages=(python3 python3-numpy python3-sklearn python3-xgboost python3-torch hyperfine)
+
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=("${bench_packages[@]}") ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "deps.sh: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == installed ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "deps.sh: installing ${missing[*]}" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "deps.sh: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A stale or missing package list is the usual reason an install fails on a
+# fresh machine; refresh it once, quietly.
+"${sudo[@]}" apt-get update -qq >/dev/null
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps.sh: done" >&2

@@ -1,0 +1,32 @@
+#include "core/version.hpp"
+
+#include <curl/curl.h>
+#include <zlib.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/build_info.hpp"
+
+extern "C" char* openblas_get_config(void);
+
+namespace fmnist {
+
+std::string version() { return FMNIST_VERSION; }
+
+std::vector<std::pair<std::string, std::string>> library_versions() {
+  std::vector<std::pair<std::string, std::string>> v;
+  v.emplace_back("compiler", FMNIST_COMPILER);
+  v.emplace_back("build", FMNIST_BUILD_TYPE);
+  v.emplace_back("zlib", zlibVersion());
+  v.emplace_back("libcurl", curl_version_info(CURLVERSION_NOW)->version);
+  v.emplace_back("OpenBLAS", openblas_get_config());
+  v.emplace_back("fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
+                                    FMT_VERSION % 100));
+  v.emplace_back("nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
+                                              NLOHMANN_JSON_VERSION_MINOR,
+                                              NLOHMANN_JSON_VERSION_PATCH));
+  return v;
+}
+
+}  // namespace fmnist
