@@ -32,7 +32,8 @@ std::vector<uint32_t> read_header(const std::vector<uint8_t>& b, const std::stri
   if (b.size() < 4) fail("{}: truncated: {} bytes, too short for an IDX header", name, b.size());
   const uint32_t want_magic = 0x800u | static_cast<uint32_t>(want_dims);
   const uint32_t magic = be32(b.data());
-  if (b[0] != 0 || b[1] != 0) {
+  const bool known_type = b[2] == 0x08 || b[2] == 0x09 || (b[2] >= 0x0B && b[2] <= 0x0E);
+  if (b[0] != 0 || b[1] != 0 || !known_type) {
     fail("{}: wrong magic number 0x{:08X}: not an IDX file (expected 0x{:08X} for {})", name,
          magic, want_magic, what);
   }

@@ -187,8 +187,14 @@ std::array<std::string, kNumClasses> class_names_for(const std::string& dataset)
 }
 
 std::string guess_dataset(const DataFiles& files) {
-  std::string all = files.train_images.string() + " " + files.test_images.string();
+  // The file names and their folder, not the whole path: a checkout called
+  // "fmnist" must not make every data set look like MNIST.
+  auto near = [](const fs::path& p) {
+    return p.parent_path().filename().string() + "/" + p.filename().string();
+  };
+  std::string all = near(files.train_images) + " " + near(files.test_images);
   for (auto& ch : all) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (size_t at; (at = all.find("fmnist")) != std::string::npos;) all.replace(at, 6, "");
   if (all.find("fashion") != std::string::npos) return "fashion-mnist";
   if (all.find("kmnist") != std::string::npos) return "kmnist";
   if (all.find("mnist") != std::string::npos) return "mnist";
