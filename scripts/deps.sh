@@ -11,7 +11,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
   # engine
-  zlib1g-dev libstb-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+  zlib1g-dev libdeflate-dev libstb-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libcurl4-openssl-dev libopenblas-dev
   # tests (the HTTP server for the download tests is cpp-httplib)
   libgtest-dev libcpp-httplib-dev

@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include <nlohmann/json.hpp>
+
 #include "data/source.hpp"
 
 namespace fmnist::cli {
@@ -31,4 +33,13 @@ namespace fmnist::cli {
 void add_data_info(CLI::App* data, Globals& g, Action& action);
 void add_data_explore(CLI::App* data, Globals& g, Action& action);
 void add_data_download(CLI::App* data, Globals& g, Action& action);
+}  // namespace fmnist::cli
+
+namespace fmnist::cli {
+// models, train, eval (and predict): one file each.
+void add_models_command(CLI::App& app, Globals& g, Action& action);
+void add_train_command(CLI::App& app, Globals& g, Action& action);
+void add_eval_command(CLI::App& app, Globals& g, Action& action);
+// Prints a metrics.json object as a short table.
+void print_metrics(const nlohmann::json& metrics);
 }  // namespace fmnist::cli

@@ -62,9 +62,15 @@ int main(int argc, char** argv) {
       "  fmnist data info\n"
       "  fmnist data explore --out explore/\n"
       "  fmnist data download --to data/fashion-mnist\n"
+      "  fmnist models\n"
+      "  fmnist train --model forest:trees=200 --out models/forest\n"
+      "  fmnist eval --model models/forest\n"
       "Run 'fmnist COMMAND --help' for a command's options.");
 
   cli::add_data_commands(app, g, action);
+  cli::add_models_command(app, g, action);
+  cli::add_train_command(app, g, action);
+  cli::add_eval_command(app, g, action);
 
   try {
     app.parse(argc, argv);

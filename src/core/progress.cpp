@@ -63,7 +63,11 @@ void Progress::draw(bool final) {
   const double frac = total_ ? std::min(1.0, static_cast<double>(done_) / total_) : 1.0;
   const double rate = elapsed > 0 ? done_ / elapsed : 0;
   const double eta = rate > 0 && total_ > done_ ? (total_ - done_) / rate : 0;
-  std::string rate_text = rate > 0 ? fmt::format(" {:.4g} {}/s", rate, unit_.empty() ? "it" : unit_) : "";
+  // Without a unit the total is only a scale (fractions of the work), so
+  // counts and rates would mean nothing: show the percentage alone.
+  const bool counted = !unit_.empty();
+  std::string rate_text = counted && rate > 0 ? fmt::format(" {:.4g} {}/s", rate, unit_) : "";
+  std::string count_text = counted ? fmt::format(" {}/{}", done_, total_) : "";
   std::string tail = final ? fmt::format("done in {}", format_duration(elapsed))
                            : fmt::format("ETA {}", format_duration(eta));
   std::string extra = status_.empty() ? "" : "  " + status_;
@@ -72,13 +76,13 @@ void Progress::draw(bool final) {
     const int filled = static_cast<int>(frac * width);
     std::string bar(filled, '#');
     bar.resize(width, '.');
-    fmt::print(stderr, "\r\033[K{} [{}] {:3.0f}% {}/{}{} {}{}", label_, bar, frac * 100, done_,
-               total_, rate_text, tail, extra);
+    fmt::print(stderr, "\r\033[K{} [{}] {:3.0f}%{}{} {}{}", label_, bar, frac * 100, count_text,
+               rate_text, tail, extra);
     if (final) fmt::print(stderr, "\n");
     std::fflush(stderr);
   } else {
-    log::write("", fmt::format("{}: {}/{} ({:.0f}%){} {}{}", label_, done_, total_, frac * 100,
-                               rate_text, tail, extra));
+    log::write("", fmt::format("{}: {:.0f}%{}{} {}{}", label_, frac * 100, count_text, rate_text,
+                               tail, extra));
   }
 }
 

@@ -1,6 +1,7 @@
 #include "core/version.hpp"
 
 #include <curl/curl.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <fmt/format.h>
@@ -19,6 +20,7 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
   v.emplace_back("compiler", FMNIST_COMPILER);
   v.emplace_back("build", FMNIST_BUILD_TYPE);
   v.emplace_back("zlib", zlibVersion());
+  v.emplace_back("libdeflate", LIBDEFLATE_VERSION_STRING);
   v.emplace_back("libcurl", curl_version_info(CURLVERSION_NOW)->version);
   v.emplace_back("OpenBLAS", openblas_get_config());
   v.emplace_back("fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100,

@@ -1,0 +1,36 @@
+#pragma once
+// Train one model on the splits and measure it: what `fmnist train` and
+// `fmnist bench` both do.
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.hpp"
+#include "models/classifier.hpp"
+
+namespace fmnist {
+
+struct SplitScore {
+  double accuracy = 0, log_loss = 0, seconds = 0;
+  std::vector<float> proba;  // size x kNumClasses
+};
+// Predicts a split and scores it against its labels.
+SplitScore score_split(const Classifier& model, const Dataset& data);
+
+struct TrainResult {
+  std::unique_ptr<Classifier> model;
+  double fit_seconds = 0;
+  SplitScore train, val, test;
+  nlohmann::json metrics;  // what metrics.json holds
+};
+
+// Builds `spec`, fits it with a progress bar (or `ctx.progress` if set),
+// then scores train, validation and test.
+TrainResult train_and_score(const std::string& spec, const DataSplits& data, FitContext ctx);
+
+// metrics.json for a model scored on the three splits.
+nlohmann::json metrics_json(const Classifier& model, double fit_seconds, const SplitScore& train,
+                            const SplitScore& val, const SplitScore& test);
+
+}  // namespace fmnist

@@ -1,0 +1,46 @@
+#include "models/registry.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/error.hpp"
+#include "models/naive_bayes.hpp"
+
+namespace fmnist {
+namespace {
+template <typename Model>
+ModelEntry entry(std::string name, std::string family, std::string description) {
+  return {std::move(name), std::move(family), std::move(description),
+          [](Settings s) -> std::unique_ptr<Classifier> { return std::make_unique<Model>(std::move(s)); }};
+}
+}  // namespace
+
+const std::vector<ModelEntry>& model_registry() {
+  // One line per model.
+  static const std::vector<ModelEntry> all = {
+      entry<NaiveBayes>("naive-bayes", "classical", "Gaussian naive Bayes on pixels: the floor"),
+  };
+  return all;
+}
+
+const ModelEntry* find_model(const std::string& name) {
+  for (const auto& e : model_registry())
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+std::unique_ptr<Classifier> make_model(const std::string& spec_text) {
+  ModelSpec spec = ModelSpec::parse(spec_text);
+  const ModelEntry* e = find_model(spec.name);
+  if (!e) {
+    std::vector<std::string> names;
+    for (const auto& m : model_registry()) names.push_back(m.name);
+    fail("unknown model '{}'; known models: {} (see 'fmnist models')", spec.name,
+         fmt::join(names, ", "));
+  }
+  auto model = e->make(Settings(spec.name, spec.values));
+  model->settings().check_all_used();
+  return model;
+}
+
+}  // namespace fmnist
