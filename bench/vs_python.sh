@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One model, fmnist against the Python stack (Debian's scikit-learn 1.2 /
+# xgboost 1.7), same data (60,000 train, 10,000 test), same thread count,
+# run in turn RUNS times. Prints the medians, the speed ratio and both
+# accuracies as a docs/BENCHMARKS.md row.
+#
+#   bench/vs_python.sh MODEL [SPEC] [--runs N] [--threads N] [--data DIR]
+#
+# Row columns: spec | our test accuracy | our fit | our predict (10,000) |
+# our images/s | Python accuracy | Python fit | Python predict |
+# fit speed-up | fit+predict speed-up | runs.
+#
+# MODEL names the Python side (bench/py/sklearn_models.py); SPEC is ours
+# (default: MODEL). Needs a release build and scripts/deps.sh --bench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=$1; shift
+spec=$model
+if [[ $# -gt 0 && $1 != --* ]]; then spec=$1; shift; fi
+runs=3 threads=$(nproc) data=/usr/share/datasets/fashion-mnist
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    *) echo "vs_python.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+bin=build/release/fmnist
+py=/usr/bin/python3
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ours_fit=() ours_pred=() theirs_fit=() theirs_pred=()
+for ((i = 0; i < runs; i++)); do
+  $bin --threads "$threads" --quiet train --model "$spec" --data "$data" --val 0 --out "$tmp/m" --json >"$tmp/ours.json"
+  ours_fit+=("$(jq -r .fit_seconds "$tmp/ours.json")")
+  ours_pred+=("$(jq -r .test.predict_seconds "$tmp/ours.json")")
+  ours_acc=$(jq -r .test.accuracy "$tmp/ours.json")
+  OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
+    $py bench/py/sklearn_models.py "$model" "$data" --threads "$threads" >"$tmp/theirs.json"
+  theirs_fit+=("$(jq -r .fit_seconds "$tmp/theirs.json")")
+  theirs_pred+=("$(jq -r .predict_seconds "$tmp/theirs.json")")
+  theirs_acc=$(jq -r .accuracy "$tmp/theirs.json")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+of=$(median "${ours_fit[@]}") op=$(median "${ours_pred[@]}")
+tf=$(median "${theirs_fit[@]}") tp=$(median "${theirs_pred[@]}")
+awk -v spec="$spec" -v model="$model" -v of="$of" -v op="$op" -v tf="$tf" -v tp="$tp" \
+    -v oa="$ours_acc" -v ta="$theirs_acc" -v runs="$runs" -v th="$threads" 'BEGIN {
+  printf "| %s | %.2f%% | %.2f s | %.2f s | %.0f | %.2f%% | %.2f s | %.2f s | %.1fx | %.1fx | median of %d, %d threads |\n",
+    spec, 100*oa, of, op, 10000/op, 100*ta, tf, tp, tf/of, (tf+tp)/(of+op), runs, th
+}'
