@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "eval/train_run.hpp"
 #include "models/model_io.hpp"
+#include "models/registry.hpp"
 
 namespace fmnist::cli {
 namespace {
@@ -18,6 +19,7 @@ struct TrainOptions {
 };
 
 int run_train(const TrainOptions& o, const Globals& g) {
+  make_model(o.spec);  // a typo in the spec should not wait for the data to load
   DataSplits data = load_data_verbose(o.data, g);
   FitContext ctx;
   ctx.seed = g.seed;
