@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
       "  fmnist data info\n"
       "  fmnist data explore --out explore/\n"
       "  fmnist data download --to data/fashion-mnist\n"
+      "  fmnist data prepare photos/shirt.jpg --out prepared/\n"
       "Run 'fmnist COMMAND --help' for a command's options.");
 
   cli::add_data_commands(app, g, action);
