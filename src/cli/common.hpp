@@ -33,6 +33,7 @@ namespace fmnist::cli {
 void add_data_info(CLI::App* data, Globals& g, Action& action);
 void add_data_explore(CLI::App* data, Globals& g, Action& action);
 void add_data_download(CLI::App* data, Globals& g, Action& action);
+void add_data_prepare(CLI::App* data, Globals& g, Action& action);
 }  // namespace fmnist::cli
 
 namespace fmnist::cli {

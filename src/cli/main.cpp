@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
       "  fmnist data info\n"
       "  fmnist data explore --out explore/\n"
       "  fmnist data download --to data/fashion-mnist\n"
+      "  fmnist data prepare photos/shirt.jpg --out prepared/\n"
       "  fmnist models\n"
       "  fmnist train --model forest:trees=200 --out models/forest\n"
       "  fmnist eval --model models/forest\n"
