@@ -44,3 +44,7 @@ void add_eval_command(CLI::App& app, Globals& g, Action& action);
 // Prints a metrics.json object as a short table.
 void print_metrics(const nlohmann::json& metrics);
 }  // namespace fmnist::cli
+
+namespace fmnist::cli {
+void add_predict_command(CLI::App& app, Globals& g, Action& action);
+}  // namespace fmnist::cli

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   cli::add_models_command(app, g, action);
   cli::add_train_command(app, g, action);
   cli::add_eval_command(app, g, action);
+  cli::add_predict_command(app, g, action);
 
   try {
     app.parse(argc, argv);
