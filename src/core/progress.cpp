@@ -26,6 +26,16 @@ std::string format_duration(double s) {
   return fmt::format("{}:{:02}", m, sec);
 }
 
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) {
+    bytes /= 1000;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[u]);
+}
+
 Progress::Progress(std::string label, uint64_t total, std::string unit)
     : label_(std::move(label)),
       unit_(std::move(unit)),
@@ -66,8 +76,15 @@ void Progress::draw(bool final) {
   // Without a unit the total is only a scale (fractions of the work), so
   // counts and rates would mean nothing: show the percentage alone.
   const bool counted = !unit_.empty();
-  std::string rate_text = counted && rate > 0 ? fmt::format(" {:.4g} {}/s", rate, unit_) : "";
-  std::string count_text = counted ? fmt::format(" {}/{}", done_, total_) : "";
+  std::string rate_text, count_text;
+  if (unit_ == "B") {  // bytes read better as MB
+    rate_text = rate > 0 ? fmt::format(" {}/s", format_bytes(rate)) : "";
+    count_text = fmt::format(" {}/{}", format_bytes(static_cast<double>(done_)),
+                             format_bytes(static_cast<double>(total_)));
+  } else if (counted) {
+    rate_text = rate > 0 ? fmt::format(" {:.4g} {}/s", rate, unit_) : "";
+    count_text = fmt::format(" {}/{}", done_, total_);
+  }
   std::string tail = final ? fmt::format("done in {}", format_duration(elapsed))
                            : fmt::format("ETA {}", format_duration(eta));
   std::string extra = status_.empty() ? "" : "  " + status_;

@@ -34,5 +34,7 @@ class Progress {
 
 // "1:02:03", "4:05", "12s": short human durations for ETAs and reports.
 std::string format_duration(double seconds);
+// "26.4 MB": decimal units, as download tools show them.
+std::string format_bytes(double bytes);
 
 }  // namespace fmnist
