@@ -120,14 +120,14 @@ bool gunzip_fast(const uint8_t* data, size_t size, std::vector<uint8_t>& out) {
   size_t in_pos = 0, out_pos = 0;
   while (in_pos < size) {
     if (!is_gzip(data + in_pos, size - in_pos)) break;  // trailing junk, as gzip -d ignores
-    size_t isize = 0;
-    // The member's ISIZE is only known for the last member; grow otherwise.
-    if (size - in_pos >= 18) {
-      uint32_t v;
-      std::memcpy(&v, data + size - 4, 4);
-      isize = v;
+    // ISIZE (the last 4 bytes) sizes the usual single member exactly, so the
+    // output is allocated once; without it, guess and grow.
+    size_t room = (size - in_pos) * 4;
+    if (in_pos == 0 && size >= 18) {
+      uint32_t isize;
+      std::memcpy(&isize, data + size - 4, 4);
+      if (isize > 0) room = isize;
     }
-    size_t room = std::max<size_t>(isize, (size - in_pos) * 4);
     while (true) {
       out.resize(out_pos + room);
       size_t in_used = 0, out_used = 0;

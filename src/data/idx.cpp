@@ -81,7 +81,11 @@ void parse_idx_images(const std::vector<uint8_t>& b, const std::string& name, Da
   check_payload(b, name, 16, expected, n, "images");
   out.rows = static_cast<int>(rows);
   out.cols = static_cast<int>(cols);
-  out.pixels.assign(b.begin() + 16, b.end());
+  if (&b == &out.pixels) {
+    out.pixels.erase(out.pixels.begin(), out.pixels.begin() + 16);
+  } else {
+    out.pixels.assign(b.begin() + 16, b.end());
+  }
   out.source = name;
 }
 
@@ -102,10 +106,10 @@ Dataset load_idx(const std::filesystem::path& images, const std::filesystem::pat
   // The image file dominates; read the labels alongside it.
   auto label_bytes = std::async(std::launch::async, [&] { return read_maybe_gzip(labels); });
   Dataset out;
-  {
-    auto image_bytes = read_maybe_gzip(images);
-    parse_idx_images(image_bytes, images.string(), out);
-  }
+  // Parsed in place: the decompressed buffer becomes the pixel array after
+  // the header is shifted out, saving a second 47 MB allocation and copy.
+  out.pixels = read_maybe_gzip(images);
+  parse_idx_images(out.pixels, images.string(), out);
   parse_idx_labels(label_bytes.get(), labels.string(), out);
   const size_t n_images = out.pixels.size() / out.image_size();
   if (n_images != out.labels.size()) {
