@@ -13,12 +13,13 @@ packages=(
   # engine
   zlib1g-dev libdeflate-dev libstb-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libcurl4-openssl-dev libopenblas-dev
-  # tests (the HTTP server for the download tests is cpp-httplib)
-  libgtest-dev libcpp-httplib-dev
+  # tests (the HTTP server for the download tests is cpp-httplib; metrics are
+  # checked against scikit-learn's)
+  libgtest-dev libcpp-httplib-dev python3 python3-numpy python3-sklearn
   # the official data set, in /usr/share/datasets/fashion-mnist/
   dataset-fashion-mnist
 )
-bench_packages=(jq python3 python3-numpy python3-sklearn python3-xgboost python3-torch hyperfine)
+bench_packages=(jq python3-xgboost python3-torch hyperfine)
 
 for arg in "$@"; do
   case "$arg" in
