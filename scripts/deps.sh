@@ -13,8 +13,9 @@ packages=(
   # engine
   zlib1g-dev libdeflate-dev libstb-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libcurl4-openssl-dev libopenblas-dev
-  # tests (the HTTP server for the download tests is cpp-httplib)
-  libgtest-dev libcpp-httplib-dev
+  # tests (the HTTP server for the download tests is cpp-httplib; the SVM
+  # tests and bench compare with LIBSVM)
+  libgtest-dev libcpp-httplib-dev libsvm-dev
   # the official data set, in /usr/share/datasets/fashion-mnist/
   dataset-fashion-mnist
 )
