@@ -14,8 +14,8 @@ packages=(
   zlib1g-dev libdeflate-dev libstb-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libcurl4-openssl-dev libopenblas-dev
   # tests (the HTTP server for the download tests is cpp-httplib; metrics are
-  # checked against scikit-learn's)
-  libgtest-dev libcpp-httplib-dev python3 python3-numpy python3-sklearn
+  # checked against scikit-learn's, the SVM against LIBSVM)
+  libgtest-dev libcpp-httplib-dev python3 python3-numpy python3-sklearn libsvm-dev
   # the official data set, in /usr/share/datasets/fashion-mnist/
   dataset-fashion-mnist
 )

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
+#include "models/kernel_svm.hpp"
 #include "models/naive_bayes.hpp"
 
 namespace fmnist {
@@ -11,7 +12,9 @@ namespace {
 template <typename Model>
 ModelEntry entry(std::string name, std::string family, std::string description) {
   return {std::move(name), std::move(family), std::move(description),
-          [](Settings s) -> std::unique_ptr<Classifier> { return std::make_unique<Model>(std::move(s)); }};
+          [](Settings s) -> std::unique_ptr<Classifier> {
+            return std::make_unique<Model>(std::move(s));
+          }};
 }
 }  // namespace
 
@@ -19,6 +22,9 @@ const std::vector<ModelEntry>& model_registry() {
   // One line per model.
   static const std::vector<ModelEntry> all = {
       entry<NaiveBayes>("naive-bayes", "classical", "Gaussian naive Bayes on pixels: the floor"),
+      entry<Svm>("svm", "classical",
+                 "RBF kernel SVM on pixels/255, one-vs-one, our SMO (LIBSVM format)"),
+      entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
   };
   return all;
 }
