@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/files.hpp"
+#include "core/threads.hpp"
 #include "data/idx.hpp"
 #include "eval/metrics.hpp"
 #include "models/kernel_svm.hpp"
@@ -114,6 +115,21 @@ TEST_P(BothModels, RejectsImagesOfAnotherSize) {
   model->fit(test::make_dataset(60, 1), FitContext{});
   expect_error([&] { model->predict_proba(test::make_dataset(5, 2, 20, 20)); },
                {"expects 28x28", "20x20"});
+}
+
+TEST_P(BothModels, ThreadCountDoesNotChangeTheModel) {
+  // Pairs are solved independently and prediction blocks too.
+  const Dataset train = first(real_train(), 1500), probe = first(real_test(), 200);
+  std::vector<std::vector<float>> runs;
+  for (int n : {1, 2, 3}) {
+    set_threads(n);
+    auto model = make_model(GetParam());
+    model->fit(train, FitContext{});
+    runs.push_back(model->predict_proba(probe));
+  }
+  set_threads(0);
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
 }
 
 TEST_P(BothModels, ReportsProgressPerPair) {

@@ -225,9 +225,9 @@ TEST(SvmHog, VerticalEdgeVotesForTheHorizontalGradientBin) {
   for (int y = 0; y < 28; ++y)
     for (int x = 14; x < 28; ++x) img[y * 28 + x] = 255;  // dark left, bright right
   f.transform_one(img.data(), out.data());
-  // Cell (1, 2) (x 14-20, y 7-13, away from the image border) holds the
-  // edge at x = 14; gradient angle 0 splits between bins 0 and 8 (centred
-  // at 10 and 170 degrees).
+  // Cell (1, 2) (x 14-20, y 7-13, away from the image border) gets votes
+  // from the edge at x = 13/14 only; gradient angle 0 splits between bins 0
+  // and 8 (centred at 10 and 170 degrees).
   const uint8_t* cell = out.data() + (1 * 4 + 2) * 9;
   EXPECT_GT(cell[0], 0);
   EXPECT_EQ(cell[0], cell[8]);
@@ -246,7 +246,8 @@ TEST(SvmHog, AppendsWeightedPixels) {
   EXPECT_EQ(out[f.dim() - 1], 128);
 }
 
-// LIBSVM opens the file we save and predicts what we predict.
+// LIBSVM opens the file we save and, fed the raw pixel bytes, predicts what
+// we predict.
 void expect_libsvm_agrees(const std::string& spec) {
   test::TempDir dir;
   const Dataset train = test::make_dataset(120, 1), probe = test::make_dataset(40, 2);
@@ -264,7 +265,8 @@ void expect_libsvm_agrees(const std::string& spec) {
   for (size_t i = 0; i < probe.size(); ++i) {
     std::vector<svm_node> x;
     for (int j = 0; j < 784; ++j)
-      if (probe.pixels[i * 784 + j]) x.push_back({j + 1, probe.pixels[i * 784 + j] / 255.0});
+      if (probe.pixels[i * 784 + j])
+        x.push_back({j + 1, static_cast<double>(probe.pixels[i * 784 + j])});
     x.push_back({-1, 0});
     std::vector<double> theirs(pairs), p(10);
     svm_predict_values(m, x.data(), theirs.data());

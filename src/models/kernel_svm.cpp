@@ -68,7 +68,7 @@ KernelSvm::KernelSvm(Settings s, bool hog) : Classifier(std::move(s)), hog_(hog)
       0.01, 100);
   if (hog) {
     hog_config_.cells = parse_cells(
-        settings_.get_string("cells", "4-7",
+        settings_.get_string("cells", "4",
                              "HOG cell sizes in pixels, '-'-joined for several (e.g. 4-7)"),
         who);
     hog_config_.bins =
@@ -169,7 +169,7 @@ void KernelSvm::load(const std::filesystem::path& dir) {
          features_.is_hog() ? "HOG" : "pixel", who());
   }
   predictor_.reset();
-  model_ = svm::read_libsvm_model(dir / "svm.model", features_.scale(), features_.dim());
+  model_ = svm::read_libsvm_model(dir / "svm.model", features_.dim());
   predictor_ = std::make_unique<svm::OvoPredictor>(model_);
 }
 
@@ -201,7 +201,7 @@ std::optional<FeatureImportance> Svm::feature_importance() const {
       for (size_t c : {a, b}) {
         const double* coef = m.coef.data() + (c == a ? b - 1 : a) * l;
         for (size_t s = start[c]; s < start[c + 1]; ++s)
-          for (size_t d = 0; d < dim; ++d) w[d] += coef[s] * m.sv[s * dim + d] * m.kernel.scale;
+          for (size_t d = 0; d < dim; ++d) w[d] += coef[s] * m.sv[s * dim + d];
       }
       for (size_t d = 0; d < dim; ++d) {
         fi.overall[d] += static_cast<float>(std::fabs(w[d]));

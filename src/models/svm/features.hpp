@@ -3,7 +3,8 @@
 // byte step (`scale`), shared by all features so kernels work on integers.
 //   pixels  the image itself, scale 1/255 (scikit-learn's X / 255)
 //   hog     histograms of oriented gradients (Dalal & Triggs 2005) at one or
-//           more cell sizes, L2-Hys-normalised over blocks of cells, each
+//           more cell sizes, votes interpolated between orientation bins and
+//           between cells, L2-Hys-normalised over blocks of cells, each
 //           value in [0, hog_cap] quantised to a byte; optionally followed by
 //           the pixels scaled by pixel_weight.
 #include <cstdint>

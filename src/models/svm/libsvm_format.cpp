@@ -31,7 +31,6 @@ void write_libsvm_model(const OvoModel& m, const std::filesystem::path& path) {
   fmt::format_to(std::back_inserter(out), "svm_type c_svc\nkernel_type {}\n",
                  libsvm_kernel_name(k.type));
   if (k.type == KernelType::poly) fmt::format_to(std::back_inserter(out), "degree {}\n", k.degree);
-  // LIBSVM's gamma applies to the feature values, as ours does.
   if (k.type != KernelType::linear) fmt::format_to(std::back_inserter(out), "gamma {}\n", k.gamma);
   if (k.type == KernelType::poly) fmt::format_to(std::back_inserter(out), "coef0 {}\n", k.coef0);
   fmt::format_to(std::back_inserter(out), "nr_class {}\ntotal_sv {}\n", m.num_classes(),
@@ -47,10 +46,9 @@ void write_libsvm_model(const OvoModel& m, const std::filesystem::path& path) {
     for (size_t r = 0; r < rows; ++r)
       fmt::format_to(std::back_inserter(out), "{} ", m.coef[r * l + s]);
     const uint8_t* v = m.sv.data() + s * m.dim;
-    // Eight significant digits, as LIBSVM writes them: plenty to land back
-    // on the byte grid; zeros are left out (the format is sparse).
+    // Zeros are left out (the format is sparse).
     for (size_t d = 0; d < m.dim; ++d)
-      if (v[d]) fmt::format_to(std::back_inserter(out), "{}:{:.8g} ", d + 1, v[d] * k.scale);
+      if (v[d]) fmt::format_to(std::back_inserter(out), "{}:{} ", d + 1, v[d]);
     out.push_back('\n');
   }
   write_file_atomic(path, std::string_view(out.data(), out.size()));
@@ -101,13 +99,12 @@ std::vector<std::string_view> split(std::string_view s) {
 
 }  // namespace
 
-OvoModel read_libsvm_model(const std::filesystem::path& path, double scale, size_t dim) {
+OvoModel read_libsvm_model(const std::filesystem::path& path, size_t dim) {
   const auto bytes = read_file(path);
   Reader in(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
             path.string());
   OvoModel m;
   m.dim = dim;
-  m.kernel.scale = scale;
   size_t k = 0, total = 0;
   bool have_header_end = false;
   while (!in.done()) {
@@ -174,10 +171,9 @@ OvoModel read_libsvm_model(const std::filesystem::path& path, double scale, size
       const auto value = in.number<double>(tok[t].substr(colon + 1));
       if (index < 1 || index > dim)
         in.bad(fmt::format("feature index {} is not 1 to {}", index, dim));
-      const double q = std::round(value / scale);
-      if (q < 0 || q > 255 || std::fabs(value - q * scale) > 1e-3 * scale)
-        in.bad(fmt::format("value {} is not a byte times the feature scale {}", value, scale));
-      m.sv[s * dim + index - 1] = static_cast<uint8_t>(q);
+      if (value < 0 || value > 255 || value != std::floor(value))
+        in.bad(fmt::format("feature value {} is not a whole number 0-255", value));
+      m.sv[s * dim + index - 1] = static_cast<uint8_t>(value);
     }
   }
   m.check();

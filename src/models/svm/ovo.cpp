@@ -193,6 +193,15 @@ OvoModel train_ovo(const uint8_t* x, const uint8_t* labels, size_t n, size_t dim
           m.coef[a * total + sv_pos[b][t - na]] = pc[t];
       }
     }
+  // Kept in byte units, as the model file holds it: the scale folds into
+  // gamma, or into the coefficients for the linear kernel.
+  const double s2 = kernel.scale * kernel.scale;
+  if (kernel.type == KernelType::linear) {
+    for (double& c : m.coef) c *= s2;
+  } else {
+    m.kernel.gamma *= s2;
+  }
+  m.kernel.scale = 1;
   return m;
 }
 

@@ -2,7 +2,9 @@
 // One-vs-one multiclass kernel SVM, laid out as LIBSVM lays it out (so the
 // model file is LIBSVM's): support vectors grouped by class, for class i's
 // vectors the coefficient against class j in row j-1 (j > i) or j (j < i),
-// biases in pair order (0,1), (0,2), ..., (k-2,k-1).
+// biases in pair order (0,1), (0,2), ..., (k-2,k-1). Support vectors are the
+// feature bytes themselves, with the feature scale folded into gamma (or into
+// the coefficients for the linear kernel), so LIBSVM reads them as integers.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,7 +16,7 @@
 namespace fmnist::svm {
 
 struct OvoModel {
-  Kernel kernel;
+  Kernel kernel;             // in byte units: scale 1, gamma on bytes
   size_t dim = 0;            // bytes per feature vector
   std::vector<int> labels;   // the classes present, ascending
   std::vector<int> n_sv;     // support vectors per class (labels order)
