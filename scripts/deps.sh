@@ -18,7 +18,7 @@ packages=(
   # the official data set, in /usr/share/datasets/fashion-mnist/
   dataset-fashion-mnist
 )
-bench_packages=(jq python3 python3-numpy python3-sklearn python3-xgboost python3-torch hyperfine)
+bench_packages=(jq python3 python3-numpy python3-sklearn python3-xgboost python3-torch hyperfine liblinear-dev)
 
 for arg in "$@"; do
   case "$arg" in

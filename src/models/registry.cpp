@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
+#include "models/linear_svm.hpp"
+#include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
 
 namespace fmnist {
@@ -19,6 +21,8 @@ const std::vector<ModelEntry>& model_registry() {
   // One line per model.
   static const std::vector<ModelEntry> all = {
       entry<NaiveBayes>("naive-bayes", "classical", "Gaussian naive Bayes on pixels: the floor"),
+      entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
+      entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
   };
   return all;
 }
