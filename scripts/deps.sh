@@ -19,7 +19,7 @@ packages=(
   # the official data set, in /usr/share/datasets/fashion-mnist/
   dataset-fashion-mnist
 )
-bench_packages=(jq python3-xgboost python3-torch hyperfine)
+bench_packages=(jq python3-xgboost python3-torch hyperfine liblinear-dev)
 
 for arg in "$@"; do
   case "$arg" in

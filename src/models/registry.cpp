@@ -5,6 +5,8 @@
 
 #include "core/error.hpp"
 #include "models/kernel_svm.hpp"
+#include "models/linear_svm.hpp"
+#include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
 
 namespace fmnist {
@@ -25,6 +27,8 @@ const std::vector<ModelEntry>& model_registry() {
       entry<Svm>("svm", "classical",
                  "RBF kernel SVM on pixels/255, one-vs-one, our SMO (LIBSVM format)"),
       entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
+      entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
+      entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
   };
   return all;
 }
