@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "models/naive_bayes.hpp"
+#include "models/nn/neural.hpp"
 
 namespace fmnist {
 namespace {
@@ -19,6 +20,9 @@ const std::vector<ModelEntry>& model_registry() {
   // One line per model.
   static const std::vector<ModelEntry> all = {
       entry<NaiveBayes>("naive-bayes", "classical", "Gaussian naive Bayes on pixels: the floor"),
+      entry<nn::Mlp>("mlp", "neural", "Multi-layer perceptron, 784-400-100-10 ReLU (LibTorch)"),
+      entry<nn::Cnn>("cnn", "neural",
+                     "Convnet: 2 x (conv-BN-ReLU-pool), dropout, FC128 (LibTorch)"),
   };
   return all;
 }
