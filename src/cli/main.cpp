@@ -40,6 +40,7 @@ DataSplits load_data_verbose(DataOptions opts, const Globals& g) {
 
 int main(int argc, char** argv) {
   using namespace fmnist;
+  prefer_passive_openmp(argv);
   cli::Globals g;
   cli::Action action;
   CLI::App app{"fmnist: train, evaluate, explain and compare image classifiers on Fashion-MNIST",

@@ -1,6 +1,9 @@
 #include "core/threads.hpp"
 
 #include <omp.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <mutex>
 #include <thread>
@@ -40,6 +43,13 @@ void on_threads_changed(std::function<void(int)> hook) {
   std::lock_guard lock(g_mutex);
   if (g_threads != 0) hook(g_threads);
   hooks().push_back(std::move(hook));
+}
+
+void prefer_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);
+  // Still here: no /proc (or no exec). Run with the runtime's default.
 }
 
 }  // namespace fmnist

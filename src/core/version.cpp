@@ -4,6 +4,8 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include <torch/version.h>  // macros only: cheap, unlike the rest of LibTorch
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -28,6 +30,7 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
   v.emplace_back("nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
                                               NLOHMANN_JSON_VERSION_MINOR,
                                               NLOHMANN_JSON_VERSION_PATCH));
+  v.emplace_back("LibTorch", TORCH_VERSION);
   return v;
 }
 

@@ -8,6 +8,7 @@
 #include "models/linear_svm.hpp"
 #include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
+#include "models/nn/neural.hpp"
 
 namespace fmnist {
 namespace {
@@ -29,6 +30,9 @@ const std::vector<ModelEntry>& model_registry() {
       entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
       entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
       entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
+      entry<nn::Mlp>("mlp", "neural", "Multi-layer perceptron, 784-400-100-10 ReLU (LibTorch)"),
+      entry<nn::Cnn>("cnn", "neural",
+                     "Convnet: 2 x (conv-BN-ReLU-pool), dropout, FC128 (LibTorch)"),
   };
   return all;
 }
