@@ -13,6 +13,8 @@ packages=(
   # engine
   zlib1g-dev libdeflate-dev libstb-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libcurl4-openssl-dev libopenblas-dev
+  # gradient boosting (XGBoost C API)
+  libxgboost-dev
   # neural models (LibTorch, CPU build; a CUDA LibTorch can replace it)
   libtorch-dev
   # tests (the HTTP server for the download tests is cpp-httplib; metrics are

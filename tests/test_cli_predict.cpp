@@ -41,7 +41,9 @@ TEST_F(CliPredict, PredictsAPhotoAsJson) {
   GreyImage img;
   img.width = img.height = 28;
   img.pixels.assign(28 * 28, 0);
-  auto sample = test::make_dataset(4, 9).image(3);
+  // Keep the dataset alive: image() is a view into it.
+  auto data = test::make_dataset(4, 9);
+  auto sample = data.image(3);
   std::copy(sample.begin(), sample.end(), img.pixels.begin());
   auto png = encode_png(img);
   test::write_bytes(dir_ / "item.png", png);
