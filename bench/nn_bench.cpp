@@ -14,11 +14,13 @@
 #include "core/threads.hpp"
 #include "data/source.hpp"
 #include "eval/metrics.hpp"
+#include "models/nn/register.hpp"
 #include "models/registry.hpp"
 
 int main(int argc, char** argv) {
   using namespace fmnist;
   prefer_passive_openmp(argv);
+  nn::register_neural_models();
   if (argc < 2) {
     fmt::print(stderr, "usage: bench_nn SPEC [IMAGES] [THREADS]\n");
     return 2;

@@ -7,8 +7,8 @@
 #   bench/vs_python.sh MODEL [SPEC] [--runs N] [--threads N] [--data DIR]
 #
 # Row columns: spec | our test accuracy | our fit | our predict (10,000) |
-# our images/s | Python accuracy | Python fit | Python predict |
-# fit speed-up | fit+predict speed-up | runs.
+# our images/s | our peak memory | Python accuracy | Python fit |
+# Python predict | Python peak memory | fit speed-up | fit+predict speed-up | runs.
 #
 # MODEL names the Python side (bench/py/sklearn_models.py); SPEC is ours
 # (default: MODEL). Needs a release build and scripts/deps.sh --bench.
@@ -35,17 +35,20 @@ for ((i = 0; i < runs; i++)); do
   ours_fit+=("$(jq -r .fit_seconds "$tmp/ours.json")")
   ours_pred+=("$(jq -r .test.predict_seconds "$tmp/ours.json")")
   ours_acc=$(jq -r .test.accuracy "$tmp/ours.json")
+  ours_mem=$(jq -r .peak_memory_mib "$tmp/ours.json")
   OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
     $py bench/py/sklearn_models.py "$model" "$data" --threads "$threads" >"$tmp/theirs.json"
   theirs_fit+=("$(jq -r .fit_seconds "$tmp/theirs.json")")
   theirs_pred+=("$(jq -r .predict_seconds "$tmp/theirs.json")")
   theirs_acc=$(jq -r .accuracy "$tmp/theirs.json")
+  theirs_mem=$(jq -r .peak_memory_mib "$tmp/theirs.json")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 of=$(median "${ours_fit[@]}") op=$(median "${ours_pred[@]}")
 tf=$(median "${theirs_fit[@]}") tp=$(median "${theirs_pred[@]}")
 awk -v spec="$spec" -v model="$model" -v of="$of" -v op="$op" -v tf="$tf" -v tp="$tp" \
-    -v oa="$ours_acc" -v ta="$theirs_acc" -v runs="$runs" -v th="$threads" 'BEGIN {
-  printf "| %s | %.2f%% | %.2f s | %.2f s | %.0f | %.2f%% | %.2f s | %.2f s | %.1fx | %.1fx | median of %d, %d threads |\n",
-    spec, 100*oa, of, op, 10000/op, 100*ta, tf, tp, tf/of, (tf+tp)/(of+op), runs, th
+    -v oa="$ours_acc" -v ta="$theirs_acc" -v om="$ours_mem" -v tm="$theirs_mem" \
+    -v runs="$runs" -v th="$threads" 'BEGIN {
+  printf "| %s | %.2f%% | %.2f s | %.2f s | %.0f | %.0f MiB | %.2f%% | %.2f s | %.2f s | %.0f MiB | %.1fx | %.1fx | median of %d, %d threads |\n",
+    spec, 100*oa, of, op, 10000/op, om, 100*ta, tf, tp, tm, tf/of, (tf+tp)/(of+op), runs, th
 }'

@@ -8,6 +8,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import time
 
 import numpy as np
@@ -69,7 +70,9 @@ def main():
     pred = model.predict(xte)
     predict = time.perf_counter() - t0
     print(json.dumps({"model": a.model, "accuracy": float((pred == yte).mean()),
-                      "fit_seconds": fit, "predict_seconds": predict}))
+                      "fit_seconds": fit, "predict_seconds": predict,
+                      # ru_maxrss is in KiB on Linux.
+                      "peak_memory_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 if __name__ == "__main__":

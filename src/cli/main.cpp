@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/threads.hpp"
 #include "core/version.hpp"
+#include "models/nn/register.hpp"
 
 namespace fmnist::cli {
 
@@ -41,6 +42,7 @@ DataSplits load_data_verbose(DataOptions opts, const Globals& g) {
 int main(int argc, char** argv) {
   using namespace fmnist;
   prefer_passive_openmp(argv);
+  nn::register_neural_models();
   cli::Globals g;
   cli::Action action;
   CLI::App app{"fmnist: train, evaluate, explain and compare image classifiers on Fashion-MNIST",

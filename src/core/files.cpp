@@ -6,6 +6,7 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -57,15 +58,23 @@ bool is_gzip(const uint8_t* data, size_t size) {
 namespace {
 // zlib's streaming decoder: slower, but it tells a truncated stream from a
 // corrupt one, so it runs only to explain a failure of the fast path.
+// Deflate cannot expand more than about 1032:1, so a larger claim (a garbage
+// ISIZE in a truncated file) must not size the output buffer: that once cost
+// tens of GiB of zeroed memory before the error.
+constexpr size_t kMaxDeflateRatio = 1032;
+
+size_t plausible_isize(const uint8_t* data, size_t size) {
+  if (size < 18) return 0;
+  uint32_t isize;
+  std::memcpy(&isize, data + size - 4, 4);
+  return isize <= size * kMaxDeflateRatio ? isize : 0;
+}
+
 std::vector<uint8_t> gunzip_zlib(const uint8_t* data, size_t size, const std::string& name) {
   // ISIZE (the last 4 bytes) is the uncompressed size mod 2^32: a good first
   // guess that saves the regrowth copies for files under 4 GiB.
   size_t guess = size * 4;
-  if (size >= 18) {
-    uint32_t isize;
-    std::memcpy(&isize, data + size - 4, 4);
-    if (isize > 0 && isize < (1u << 31)) guess = isize;
-  }
+  if (size_t isize = plausible_isize(data, size); isize > 0) guess = isize;
   std::vector<uint8_t> out(std::max<size_t>(guess, 1024));
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) fail("{}: cannot start gzip decoder", name);
@@ -122,11 +131,10 @@ bool gunzip_fast(const uint8_t* data, size_t size, std::vector<uint8_t>& out) {
     if (!is_gzip(data + in_pos, size - in_pos)) break;  // trailing junk, as gzip -d ignores
     // ISIZE (the last 4 bytes) sizes the usual single member exactly, so the
     // output is allocated once; without it, guess and grow.
+    const size_t max_room = (size - in_pos) * kMaxDeflateRatio + 1024;
     size_t room = (size - in_pos) * 4;
-    if (in_pos == 0 && size >= 18) {
-      uint32_t isize;
-      std::memcpy(&isize, data + size - 4, 4);
-      if (isize > 0) room = isize;
+    if (in_pos == 0) {
+      if (size_t isize = plausible_isize(data, size); isize > 0) room = isize;
     }
     while (true) {
       out.resize(out_pos + room);
@@ -138,8 +146,9 @@ bool gunzip_fast(const uint8_t* data, size_t size, std::vector<uint8_t>& out) {
         out_pos += out_used;
         break;
       }
-      if (rc != LIBDEFLATE_INSUFFICIENT_SPACE || room > (size_t{1} << 36)) return false;
-      room *= 2;
+      // Failure here falls back to zlib, which names what is wrong.
+      if (rc != LIBDEFLATE_INSUFFICIENT_SPACE || room >= max_room) return false;
+      room = std::min(room * 2, max_room);
     }
   }
   out.resize(out_pos);

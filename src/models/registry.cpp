@@ -8,33 +8,27 @@
 #include "models/linear_svm.hpp"
 #include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
-#include "models/nn/neural.hpp"
 
 namespace fmnist {
 namespace {
-template <typename Model>
-ModelEntry entry(std::string name, std::string family, std::string description) {
-  return {std::move(name), std::move(family), std::move(description),
-          [](Settings s) -> std::unique_ptr<Classifier> {
-            return std::make_unique<Model>(std::move(s));
-          }};
+std::vector<ModelEntry>& registry() {
+  // One line per model (the neural ones are in nn/register.cpp).
+  static std::vector<ModelEntry> all = {
+      model_entry<NaiveBayes>("naive-bayes", "classical", "Gaussian naive Bayes on pixels: the floor"),
+      model_entry<Svm>("svm", "classical",
+                 "RBF kernel SVM on pixels/255, one-vs-one, our SMO (LIBSVM format)"),
+      model_entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
+      model_entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
+      model_entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
+  };
+  return all;
 }
 }  // namespace
 
-const std::vector<ModelEntry>& model_registry() {
-  // One line per model.
-  static const std::vector<ModelEntry> all = {
-      entry<NaiveBayes>("naive-bayes", "classical", "Gaussian naive Bayes on pixels: the floor"),
-      entry<Svm>("svm", "classical",
-                 "RBF kernel SVM on pixels/255, one-vs-one, our SMO (LIBSVM format)"),
-      entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
-      entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
-      entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
-      entry<nn::Mlp>("mlp", "neural", "Multi-layer perceptron, 784-400-100-10 ReLU (LibTorch)"),
-      entry<nn::Cnn>("cnn", "neural",
-                     "Convnet: 2 x (conv-BN-ReLU-pool), dropout, FC128 (LibTorch)"),
-  };
-  return all;
+const std::vector<ModelEntry>& model_registry() { return registry(); }
+
+void register_model(ModelEntry e) {
+  if (!find_model(e.name)) registry().push_back(std::move(e));
 }
 
 const ModelEntry* find_model(const std::string& name) {
