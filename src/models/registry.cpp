@@ -4,11 +4,13 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
+#include "models/decision_tree.hpp"
 #include "models/kernel_svm.hpp"
 #include "models/linear_svm.hpp"
 #include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
 #include "models/nn/neural.hpp"
+#include "models/random_forest.hpp"
 
 namespace fmnist {
 namespace {
@@ -30,6 +32,11 @@ const std::vector<ModelEntry>& model_registry() {
       entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
       entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
       entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
+      entry<DecisionTree>("tree", "classical",
+                          "CART decision tree on pixels, our histogram builder"),
+      entry<RandomForest>(
+          "forest", "classical",
+          "Random forest, 100 CART trees on bootstrap samples, sqrt(784) pixels per node"),
       entry<nn::Mlp>("mlp", "neural", "Multi-layer perceptron, 784-400-100-10 ReLU (LibTorch)"),
       entry<nn::Cnn>("cnn", "neural",
                      "Convnet: 2 x (conv-BN-ReLU-pool), dropout, FC128 (LibTorch)"),

@@ -1,0 +1,408 @@
+#include "models/trees/cart.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <queue>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "core/threads.hpp"
+
+namespace fmnist::trees {
+namespace {
+
+constexpr int kC = kNumClasses;
+constexpr int kBins = 256;
+constexpr size_t kHist = static_cast<size_t>(kBins) * kC;  // counters per feature
+// Features whose histograms are filled in one pass over a node's samples:
+// 32 x 10 KB of counters stay in the 1 MB L2 cache.
+constexpr int kBlock = 32;
+// Below this many samples, occupied bins are flagged while counting (cheap
+// for few samples); above, found afterwards from the counters.
+constexpr size_t kSparseBelow = 256;
+// Nodes holding at least 1/kColumnShare of the training set read columns.
+constexpr size_t kColumnShare = 16;
+// Nodes with fewer (samples x features) run their features on one thread.
+constexpr size_t kParallelWork = size_t{1} << 18;
+
+struct Split {
+  double score = -std::numeric_limits<double>::infinity();  // larger is better
+  int feature = -1;
+  int threshold = 0;
+  uint32_t left[kC] = {};  // weighted class counts going left
+  uint32_t left_weight = 0;
+  bool valid() const { return feature >= 0; }
+};
+
+// Per-thread scratch: histograms of a block of features, kept all zero
+// between uses (scans clear the bins they touched).
+struct Workspace {
+  std::vector<uint32_t> hist = std::vector<uint32_t>(kBlock * kHist, 0);
+  std::vector<uint64_t> bits = std::vector<uint64_t>(kBlock * 4, 0);
+  const uint8_t* src[kBlock] = {};
+};
+
+// A node waiting to be split or made a leaf.
+struct Open {
+  int node = 0;
+  uint32_t begin = 0, end = 0;
+  int depth = 0;
+  uint32_t counts[kC] = {};
+  uint32_t weight = 0;
+  bool searched = false;
+  Split split;
+  double gain = 0;  // weighted impurity decrease of `split`
+};
+
+// Counts every sample of a node into the histograms of nf features at once:
+// one pass over the samples, each reading nf bytes (src[t][idx * stride]).
+template <bool kFlagBins>
+void accumulate(const uint32_t* idx, const uint8_t* y, const uint32_t* w, size_t m,
+                const uint8_t* const* src, size_t stride, int nf, uint32_t* hist, uint64_t* bits) {
+  for (size_t k = 0; k < m; ++k) {
+    const size_t off = idx[k] * stride;
+    const uint32_t yk = y[k], wk = w[k];
+    for (int t = 0; t < nf; ++t) {
+      const uint32_t v = src[t][off];
+      hist[t * kHist + v * kC + yk] += wk;
+      if constexpr (kFlagBins) bits[t * 4 + (v >> 6)] |= uint64_t{1} << (v & 63);
+    }
+  }
+}
+
+class Builder {
+ public:
+  Builder(const TrainMatrix& data, std::span<const uint32_t> weights, const CartParams& p,
+          uint64_t seed, bool parallel)
+      : d_(data), p_(p), rng_(seed) {
+    if (!weights.empty() && weights.size() != d_.n) {
+      fail("tree: {} sample weights for {} samples", weights.size(), d_.n);
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < d_.n; ++i) {
+      const uint32_t wi = weights.empty() ? 1 : weights[i];
+      if (wi == 0) continue;
+      idx_.push_back(static_cast<uint32_t>(i));
+      y_.push_back(d_.labels[i]);
+      w_.push_back(wi);
+      total += wi;
+    }
+    if (idx_.empty()) fail("tree: no training samples");
+    if (total >= std::numeric_limits<uint32_t>::max()) fail("tree: sample weights too large");
+    if (p_.criterion == Criterion::entropy) {
+      xlogx_.resize(total + 1);
+      for (uint64_t c = 1; c <= total; ++c) xlogx_[c] = static_cast<double>(c) * std::log(c);
+    }
+    mtry_ = p_.max_features <= 0 ? static_cast<int>(d_.dim)
+                                 : std::min(p_.max_features, static_cast<int>(d_.dim));
+    features_.resize(d_.dim);
+    std::iota(features_.begin(), features_.end(), 0);
+    nthreads_ = parallel ? std::max(1, threads()) : 1;
+    ws_.resize(nthreads_);
+    tmp_idx_.resize(idx_.size());
+    tmp_y_.resize(idx_.size());
+    tmp_w_.resize(idx_.size());
+    tree_.importance.assign(d_.dim, 0.0);
+  }
+
+  Tree build() {
+    Open root;
+    root.end = static_cast<uint32_t>(idx_.size());
+    for (size_t k = 0; k < idx_.size(); ++k) {
+      root.counts[y_[k]] += w_[k];
+      root.weight += w_[k];
+    }
+    tree_.nodes.emplace_back();
+    const bool best_first = p_.max_leaf_nodes > 0;
+    if (best_first) search(root);
+    // Depth-first: a stack, searched when popped so a subtree's rows are
+    // still in cache. Best-first: the largest impurity decrease first.
+    std::vector<Open> stack;
+    auto later = [](const Open& a, const Open& b) {
+      return a.gain != b.gain ? a.gain < b.gain : a.node > b.node;
+    };
+    std::priority_queue<Open, std::vector<Open>, decltype(later)> heap(later);
+    if (best_first) {
+      heap.push(root);
+    } else {
+      stack.push_back(root);
+    }
+    int leaves = 1;
+    while (best_first ? !heap.empty() : !stack.empty()) {
+      Open o;
+      if (best_first) {
+        o = heap.top();
+        heap.pop();
+      } else {
+        o = stack.back();
+        stack.pop_back();
+        search(o);
+      }
+      if (!o.split.valid() || (best_first && leaves >= p_.max_leaf_nodes)) {
+        make_leaf(o);
+        continue;
+      }
+      const uint32_t mid = partition(o);
+      const int left = static_cast<int>(tree_.nodes.size());
+      tree_.nodes.resize(tree_.nodes.size() + 2);
+      auto& nd = tree_.nodes[o.node];
+      nd.child = left;
+      nd.feature = static_cast<int16_t>(o.split.feature);
+      nd.threshold = static_cast<uint8_t>(o.split.threshold);
+      tree_.importance[o.split.feature] += o.gain;
+      ++leaves;
+      Open l, r;
+      l.node = left;
+      r.node = left + 1;
+      l.begin = o.begin;
+      l.end = r.begin = mid;
+      r.end = o.end;
+      l.depth = r.depth = o.depth + 1;
+      for (int c = 0; c < kC; ++c) {
+        l.counts[c] = o.split.left[c];
+        r.counts[c] = o.counts[c] - o.split.left[c];
+      }
+      l.weight = o.split.left_weight;
+      r.weight = o.weight - l.weight;
+      if (best_first) {
+        search(l);
+        search(r);
+        heap.push(l);
+        heap.push(r);
+      } else {
+        stack.push_back(r);
+        stack.push_back(l);
+      }
+    }
+    const double sum = std::accumulate(tree_.importance.begin(), tree_.importance.end(), 0.0);
+    if (sum > 0)
+      for (double& v : tree_.importance) v /= sum;
+    return std::move(tree_);
+  }
+
+ private:
+  // The criterion as a score to maximise over splits: minus the children's
+  // weighted impurity, up to a constant (sum L^2 / wl for Gini, sum L log L
+  // - wl log wl for entropy).
+  double part(const uint32_t* c, uint32_t w) const {
+    if (p_.criterion == Criterion::gini) {
+      uint64_t s = 0;
+      for (int k = 0; k < kC; ++k) s += uint64_t{c[k]} * c[k];
+      return static_cast<double>(s) / w;
+    }
+    double s = -xlogx_[w];
+    for (int k = 0; k < kC; ++k) s += xlogx_[c[k]];
+    return s;
+  }
+
+  void search(Open& o) {
+    o.searched = true;
+    const uint32_t most = *std::max_element(o.counts, o.counts + kC);
+    if (most == o.weight) return;  // pure
+    if (p_.max_depth > 0 && o.depth >= p_.max_depth) return;
+    if (o.weight < static_cast<uint32_t>(p_.min_samples_split)) return;
+    if (o.weight < 2 * static_cast<uint32_t>(p_.min_samples_leaf)) return;
+    o.split = find_split(o);
+    if (o.split.valid()) o.gain = o.split.score - part(o.counts, o.weight);
+  }
+
+  Split find_split(const Open& o) {
+    const size_t m = o.end - o.begin;
+    Split best;
+    if (mtry_ >= static_cast<int>(d_.dim)) {
+      // Every feature, in order: the tree has no randomness.
+      const int blocks = static_cast<int>((d_.dim + kBlock - 1) / kBlock);
+      std::vector<Split> found(blocks);
+      auto run = [&](int b, Workspace& ws) {
+        const int first = b * kBlock, nf = std::min<int>(kBlock, static_cast<int>(d_.dim) - first);
+        int nonconstant = 0;
+        found[b] = eval_block(ws, features_.data() + first, nf, o, &nonconstant);
+      };
+      if (nthreads_ > 1 && m * d_.dim >= kParallelWork) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads_)
+        for (int b = 0; b < blocks; ++b) run(b, ws_[omp_get_thread_num()]);
+      } else {
+        for (int b = 0; b < blocks; ++b) run(b, ws_[0]);
+      }
+      // In feature order, ties to the first: the same with any thread count.
+      for (const auto& s : found)
+        if (s.score > best.score) best = s;
+      return best;
+    }
+    // Draw max_features without replacement (a partial Fisher-Yates over
+    // features_), then one at a time while every drawn one was constant.
+    int drawn = 0, nonconstant = 0;
+    const int dim = static_cast<int>(d_.dim);
+    auto draw = [&](int count) {
+      const int first = drawn;
+      for (int i = 0; i < count && drawn < dim; ++i, ++drawn) {
+        std::swap(features_[drawn], features_[drawn + rng_.below(dim - drawn)]);
+      }
+      for (int at = first; at < drawn; at += kBlock) {
+        Split s = eval_block(ws_[0], features_.data() + at, std::min(kBlock, drawn - at), o,
+                             &nonconstant);
+        if (s.score > best.score) best = s;
+      }
+    };
+    draw(mtry_);
+    while (nonconstant == 0 && drawn < dim) draw(1);
+    return best;
+  }
+
+  // The best split over features fs[0..nf) for node o; counts features with
+  // more than one distinct value into *nonconstant.
+  Split eval_block(Workspace& ws, const int* fs, int nf, const Open& o, int* nonconstant) {
+    const size_t m = o.end - o.begin;
+    const bool columns = m * kColumnShare >= d_.n;
+    for (int t = 0; t < nf; ++t) {
+      ws.src[t] = columns ? d_.cols.data() + static_cast<size_t>(fs[t]) * d_.n : d_.rows + fs[t];
+    }
+    const size_t stride = columns ? 1 : d_.dim;
+    uint32_t* hist = ws.hist.data();
+    uint64_t* bits = ws.bits.data();
+    const uint32_t* idx = idx_.data() + o.begin;
+    const uint8_t* y = y_.data() + o.begin;
+    const uint32_t* w = w_.data() + o.begin;
+    if (m < kSparseBelow) {
+      accumulate<true>(idx, y, w, m, ws.src, stride, nf, hist, bits);
+    } else {
+      accumulate<false>(idx, y, w, m, ws.src, stride, nf, hist, bits);
+      for (int t = 0; t < nf; ++t) {
+        const uint32_t* h = hist + t * kHist;
+        for (int b = 0; b < kBins; ++b) {
+          uint32_t any = 0;
+          for (int c = 0; c < kC; ++c) any |= h[b * kC + c];
+          if (any) bits[t * 4 + (b >> 6)] |= uint64_t{1} << (b & 63);
+        }
+      }
+    }
+    Split best;
+    for (int t = 0; t < nf; ++t) scan(hist + t * kHist, bits + t * 4, fs[t], o, best, nonconstant);
+    return best;
+  }
+
+  // Every threshold between two occupied bins of one feature's histogram;
+  // clears the histogram and its bin flags on the way.
+  void scan(uint32_t* h, uint64_t* bits, int feature, const Open& o, Split& best,
+            int* nonconstant) {
+    const uint32_t min_leaf = static_cast<uint32_t>(p_.min_samples_leaf);
+    uint32_t left[kC] = {}, right[kC];
+    uint32_t wl = 0;
+    int prev = -1, occupied = 0;
+    bool open = true;  // false once the right side is too small to split further
+    for (int word = 0; word < 4; ++word) {
+      uint64_t bw = bits[word];
+      bits[word] = 0;
+      while (bw) {
+        const int b = word * 64 + std::countr_zero(bw);
+        bw &= bw - 1;
+        ++occupied;
+        uint32_t* hb = h + b * kC;
+        if (open && prev >= 0 && wl >= min_leaf) {
+          const uint32_t wr = o.weight - wl;
+          if (wr < min_leaf) {
+            open = false;
+          } else {
+            for (int c = 0; c < kC; ++c) right[c] = o.counts[c] - left[c];
+            const double score = part(left, wl) + part(right, wr);
+            if (score > best.score) {
+              best.score = score;
+              best.feature = feature;
+              best.threshold = (prev + b) / 2;
+              std::copy(left, left + kC, best.left);
+              best.left_weight = wl;
+            }
+          }
+        }
+        for (int c = 0; c < kC; ++c) {
+          left[c] += hb[c];
+          wl += hb[c];
+          hb[c] = 0;
+        }
+        prev = b;
+      }
+    }
+    if (occupied > 1) ++*nonconstant;
+  }
+
+  // Stable partition of the node's samples: pixel <= threshold first, so
+  // each node's sample indices stay ascending (reads in memory order).
+  uint32_t partition(const Open& o) {
+    const uint8_t* col = d_.cols.data() + static_cast<size_t>(o.split.feature) * d_.n;
+    const auto thr = static_cast<uint8_t>(o.split.threshold);
+    uint32_t l = o.begin, r = 0;
+    for (uint32_t k = o.begin; k < o.end; ++k) {
+      if (col[idx_[k]] <= thr) {
+        idx_[l] = idx_[k];
+        y_[l] = y_[k];
+        w_[l] = w_[k];
+        ++l;
+      } else {
+        tmp_idx_[r] = idx_[k];
+        tmp_y_[r] = y_[k];
+        tmp_w_[r] = w_[k];
+        ++r;
+      }
+    }
+    std::copy_n(tmp_idx_.begin(), r, idx_.begin() + l);
+    std::copy_n(tmp_y_.begin(), r, y_.begin() + l);
+    std::copy_n(tmp_w_.begin(), r, w_.begin() + l);
+    return l;
+  }
+
+  void make_leaf(const Open& o) {
+    auto& nd = tree_.nodes[o.node];
+    nd.feature = -1;
+    nd.child = static_cast<int32_t>(tree_.leaves());
+    for (int c = 0; c < kC; ++c) {
+      tree_.proba.push_back(static_cast<float>(static_cast<double>(o.counts[c]) / o.weight));
+    }
+  }
+
+  const TrainMatrix& d_;
+  CartParams p_;
+  Rng rng_;
+  int mtry_ = 0, nthreads_ = 1;
+  std::vector<uint32_t> idx_, w_, tmp_idx_, tmp_w_;
+  std::vector<uint8_t> y_, tmp_y_;
+  std::vector<double> xlogx_;
+  std::vector<int> features_;
+  std::vector<Workspace> ws_;
+  Tree tree_;
+};
+
+}  // namespace
+
+TrainMatrix::TrainMatrix(const Dataset& data)
+    : n(data.size()), dim(data.image_size()), rows(data.pixels.data()), labels(data.labels.data()) {
+  if (dim > static_cast<size_t>(std::numeric_limits<int16_t>::max())) {
+    fail("tree: images of {} pixels; trees take at most {}", dim,
+         std::numeric_limits<int16_t>::max());
+  }
+  if (n >= std::numeric_limits<uint32_t>::max()) fail("tree: too many training images ({})", n);
+  cols.resize(n * dim);
+  // Tiled so both sides of the transpose stay in cache.
+  constexpr size_t kTile = 64;
+  const auto tiles = static_cast<int64_t>((dim + kTile - 1) / kTile);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads()))
+  for (int64_t tj = 0; tj < tiles; ++tj) {
+    const size_t j0 = tj * kTile, j1 = std::min(dim, j0 + kTile);
+    for (size_t i0 = 0; i0 < n; i0 += kTile) {
+      const size_t i1 = std::min(n, i0 + kTile);
+      for (size_t j = j0; j < j1; ++j)
+        for (size_t i = i0; i < i1; ++i) cols[j * n + i] = rows[i * dim + j];
+    }
+  }
+}
+
+Tree build_tree(const TrainMatrix& data, std::span<const uint32_t> weights,
+                const CartParams& params, uint64_t rng_seed, bool parallel) {
+  return Builder(data, weights, params, rng_seed, parallel).build();
+}
+
+}  // namespace fmnist::trees
