@@ -29,9 +29,10 @@ TEST(Forest, ReachesAccuracyFloorOnRealSubset) {
                 test_set = test::real_subset("t10k", 2000);
   auto model = fitted("forest:trees=50", train);
   const double acc = accuracy(model->predict(test_set), test_set.labels);
-  // 85.0% when written (100 trees on all 60,000 training images: 87.7% on
-  // the full test set).
-  EXPECT_GE(acc, 0.835) << "test accuracy " << acc;
+  // 84.45% when written, log-loss 0.53; scikit-learn's RandomForestClassifier
+  // with 50 trees: 84.3%. 100 trees on all 60,000 training images: 87.7% on
+  // the full test set.
+  EXPECT_GE(acc, 0.83) << "test accuracy " << acc;
   EXPECT_LT(log_loss(model->predict_proba(test_set), test_set.labels), 0.6);
 }
 
@@ -50,7 +51,7 @@ TEST(Forest, WithoutRandomnessEveryTreeIsTheTree) {
   const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 200);
   const auto forest =
       fitted("forest:trees=3,bootstrap=false,max_features=all", train)->predict_proba(other);
-  const auto tree = fitted("tree", train)->predict_proba(other);
+  const auto tree = fitted("tree:min_samples_leaf=1", train)->predict_proba(other);
   ASSERT_EQ(forest.size(), tree.size());
   for (size_t i = 0; i < tree.size(); ++i) EXPECT_FLOAT_EQ(forest[i], tree[i]);
 }

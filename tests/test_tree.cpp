@@ -73,14 +73,16 @@ TEST(Tree, ReachesAccuracyFloorOnRealSubset) {
                 test_set = test::real_subset("t10k", 2000);
   auto model = fitted("tree", train);
   const double acc = accuracy(model->predict(test_set), test_set.labels);
-  // 77.4% when written (all 60,000 training images: 79.9% on the full test set).
-  EXPECT_GE(acc, 0.755) << "test accuracy " << acc;
+  // 75.55% when written; scikit-learn's DecisionTreeClassifier with the same
+  // min_samples_leaf=20: 75.6% (73.6% with its default 1). All 60,000
+  // training images give 80.6% on the full test set.
+  EXPECT_GE(acc, 0.74) << "test accuracy " << acc;
 }
 
 TEST(Tree, FitsItsTrainingSetExactlyWhenUnlimited) {
   // Every image of the subset is distinct, so a full tree ends in pure leaves.
   const Dataset train = test::real_subset("train", 3000);
-  auto model = fitted("tree", train);
+  auto model = fitted("tree:min_samples_leaf=1", train);
   EXPECT_EQ(accuracy(model->predict(train), train.labels), 1.0);
 }
 
@@ -94,7 +96,7 @@ TEST(Tree, StumpSplitsOnTheInformativePixelAtTheMidpoint) {
   // Halfway between the brightest dark value (30) and the darkest bright one
   // (200), as scikit-learn places thresholds: 115.
   EXPECT_EQ(t.nodes[0].threshold, 115);
-  auto model = fitted("tree:max_depth=1", d);
+  auto model = fitted("tree:max_depth=1,min_samples_leaf=1", d);
   Dataset probe = d.subset(std::vector<uint32_t>{0, 0});
   probe.pixels[5] = 115;
   probe.pixels[16 + 5] = 116;

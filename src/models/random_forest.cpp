@@ -12,7 +12,7 @@ namespace fmnist {
 
 RandomForest::RandomForest(Settings s) : Classifier(std::move(s)) {
   trees_ = settings_.get_int("trees", 100, "trees in the forest", 1, 100000);
-  opts_ = trees::declare_tree_settings(settings_, "gini", "sqrt");
+  opts_ = trees::declare_tree_settings(settings_, 1, "sqrt");
   bootstrap_ = settings_.get_bool("bootstrap", true,
                                   "grow each tree on a bootstrap sample (else on every image)");
   max_samples_ = settings_.get_string(

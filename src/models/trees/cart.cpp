@@ -1,8 +1,10 @@
 #include "models/trees/cart.hpp"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -22,13 +24,17 @@ constexpr size_t kHist = static_cast<size_t>(kBins) * kC;  // counters per featu
 // Features whose histograms are filled in one pass over a node's samples:
 // 32 x 10 KB of counters stay in the 1 MB L2 cache.
 constexpr int kBlock = 32;
-// Below this many samples, occupied bins are flagged while counting (cheap
-// for few samples); above, found afterwards from the counters.
-constexpr size_t kSparseBelow = 256;
+// Below this many samples, occupied bins are marked while counting; above,
+// found afterwards from the counters.
+constexpr size_t kMarkBelow = 4096;
 // Nodes holding at least 1/kColumnShare of the training set read columns.
 constexpr size_t kColumnShare = 16;
 // Nodes with fewer (samples x features) run their features on one thread.
 constexpr size_t kParallelWork = size_t{1} << 18;
+// Histograms filled per pass over a column node: 4 x 10 KB stay in L1.
+constexpr int kColumnGroup = 4;
+// How many samples ahead rows are prefetched.
+constexpr size_t kPrefetchAhead = 8;
 
 struct Split {
   double score = -std::numeric_limits<double>::infinity();  // larger is better
@@ -39,11 +45,12 @@ struct Split {
   bool valid() const { return feature >= 0; }
 };
 
-// Per-thread scratch: histograms of a block of features, kept all zero
-// between uses (scans clear the bins they touched).
+// Per-thread scratch: histograms of a block of features and, for small
+// nodes, a byte per bin marking it occupied. Both are kept all zero between
+// uses (scans clear what they touched).
 struct Workspace {
   std::vector<uint32_t> hist = std::vector<uint32_t>(kBlock * kHist, 0);
-  std::vector<uint64_t> bits = std::vector<uint64_t>(kBlock * 4, 0);
+  std::vector<uint8_t> seen = std::vector<uint8_t>(kBlock * kBins, 0);
   const uint8_t* src[kBlock] = {};
 };
 
@@ -61,17 +68,44 @@ struct Open {
 
 // Counts every sample of a node into the histograms of nf features at once:
 // one pass over the samples, each reading nf bytes (src[t][idx * stride]).
-template <bool kFlagBins>
+// kMark also marks occupied bins in `seen`: a plain store, so repeated
+// values do not chain read-modify-writes the way setting bits would.
+template <bool kMark>
 void accumulate(const uint32_t* idx, const uint8_t* y, const uint32_t* w, size_t m,
-                const uint8_t* const* src, size_t stride, int nf, uint32_t* hist, uint64_t* bits) {
+                const uint8_t* const* src, size_t stride, int nf, uint32_t* hist, uint8_t* seen,
+                const uint8_t* prefetch_base, const int* prefetch, int nprefetch) {
   for (size_t k = 0; k < m; ++k) {
+    // Rows are scattered over the whole training set: ask for the bytes of
+    // a later row now, so they arrive while this one is counted.
+    if (k + kPrefetchAhead < m) {
+      const uint8_t* ahead = prefetch_base + idx[k + kPrefetchAhead] * stride;
+      for (int i = 0; i < nprefetch; ++i)
+        _mm_prefetch(reinterpret_cast<const char*>(ahead + prefetch[i]), _MM_HINT_T0);
+    }
     const size_t off = idx[k] * stride;
     const uint32_t yk = y[k], wk = w[k];
     for (int t = 0; t < nf; ++t) {
       const uint32_t v = src[t][off];
       hist[t * kHist + v * kC + yk] += wk;
-      if constexpr (kFlagBins) bits[t * 4 + (v >> 6)] |= uint64_t{1} << (v & 63);
+      if constexpr (kMark) seen[t * kBins + v] = 1;
     }
+  }
+}
+
+// The occupied bins of one `seen` row as four 64-bit masks; clears the row.
+void take_marks(uint8_t* seen, uint64_t* mask) {
+  const __m256i zero = _mm256_setzero_si256();
+  for (int q = 0; q < kBins / 32; ++q) {
+    auto* p = reinterpret_cast<__m256i*>(seen + 32 * q);
+    const __m256i v = _mm256_loadu_si256(p);
+    const auto empty = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, zero)));
+    const uint64_t occupied = ~empty;
+    if (q % 2 == 0) {
+      mask[q / 2] = occupied;
+    } else {
+      mask[q / 2] |= occupied << 32;
+    }
+    _mm256_storeu_si256(p, zero);
   }
 }
 
@@ -263,53 +297,94 @@ class Builder {
       ws.src[t] = columns ? d_.cols.data() + static_cast<size_t>(fs[t]) * d_.n : d_.rows + fs[t];
     }
     const size_t stride = columns ? 1 : d_.dim;
-    uint32_t* hist = ws.hist.data();
-    uint64_t* bits = ws.bits.data();
+    // The cache lines a row's features fall in (rows are not line-aligned,
+    // so every 64 bytes from the first feature to the last).
+    int prefetch[16], nprefetch = 0;
+    if (!columns) {
+      const int lo = *std::min_element(fs, fs + nf), hi = *std::max_element(fs, fs + nf);
+      for (int at = lo; at < hi && nprefetch < 15; at += 64) prefetch[nprefetch++] = at;
+      prefetch[nprefetch++] = hi;
+    }
     const uint32_t* idx = idx_.data() + o.begin;
     const uint8_t* y = y_.data() + o.begin;
     const uint32_t* w = w_.data() + o.begin;
-    if (m < kSparseBelow) {
-      accumulate<true>(idx, y, w, m, ws.src, stride, nf, hist, bits);
-    } else {
-      accumulate<false>(idx, y, w, m, ws.src, stride, nf, hist, bits);
-      for (int t = 0; t < nf; ++t) {
-        const uint32_t* h = hist + t * kHist;
-        for (int b = 0; b < kBins; ++b) {
-          uint32_t any = 0;
-          for (int c = 0; c < kC; ++c) any |= h[b * kC + c];
-          if (any) bits[t * 4 + (b >> 6)] |= uint64_t{1} << (b & 63);
+    // Only the classes present in the node can have counts: deep nodes hold
+    // two or three, which is what makes their scans cheap.
+    Present pc;
+    for (int c = 0; c < kC; ++c)
+      if (o.counts[c] > 0) pc.cls[pc.n++] = c;
+    const bool marked = m < kMarkBelow;
+    // Columns stream in order, so few histograms at a time keep them in L1;
+    // scattered rows are fetched once for the whole block.
+    const int group = columns ? kColumnGroup : nf;
+    Split best;
+    for (int g0 = 0; g0 < nf; g0 += group) {
+      const int ng = std::min(group, nf - g0);
+      if (marked) {
+        accumulate<true>(idx, y, w, m, ws.src + g0, stride, ng, ws.hist.data(), ws.seen.data(),
+                         d_.rows, prefetch, nprefetch);
+      } else {
+        accumulate<false>(idx, y, w, m, ws.src + g0, stride, ng, ws.hist.data(), ws.seen.data(),
+                          d_.rows, prefetch, nprefetch);
+      }
+      for (int t = 0; t < ng; ++t) {
+        uint32_t* h = ws.hist.data() + t * kHist;
+        uint64_t mask[4];
+        if (marked) {
+          take_marks(ws.seen.data() + t * kBins, mask);
+        } else {
+          for (int q = 0; q < 4; ++q) {
+            mask[q] = 0;
+            for (int b = 0; b < 64; ++b) {
+              uint32_t any = 0;
+              for (int i = 0; i < pc.n; ++i) any |= h[(q * 64 + b) * kC + pc.cls[i]];
+              mask[q] |= uint64_t{any != 0} << b;
+            }
+          }
         }
+        scan(h, mask, fs[g0 + t], o, pc, best, nonconstant);
       }
     }
-    Split best;
-    for (int t = 0; t < nf; ++t) scan(hist + t * kHist, bits + t * 4, fs[t], o, best, nonconstant);
     return best;
   }
 
-  // Every threshold between two occupied bins of one feature's histogram;
-  // clears the histogram and its bin flags on the way.
-  void scan(uint32_t* h, uint64_t* bits, int feature, const Open& o, Split& best,
-            int* nonconstant) {
+  struct Present {
+    int n = 0;
+    int cls[kC];
+  };
+
+  // The criterion restricted to the present classes (absent ones add 0).
+  double part(const uint32_t* c, uint32_t w, const Present& pc) const {
+    if (p_.criterion == Criterion::gini) {
+      uint64_t s = 0;
+      for (int i = 0; i < pc.n; ++i) s += uint64_t{c[pc.cls[i]]} * c[pc.cls[i]];
+      return static_cast<double>(s) / w;
+    }
+    double s = -xlogx_[w];
+    for (int i = 0; i < pc.n; ++i) s += xlogx_[c[pc.cls[i]]];
+    return s;
+  }
+
+  // Every threshold between two occupied bins (`mask`) of one feature's
+  // histogram; clears the histogram on the way.
+  void scan(uint32_t* h, const uint64_t* mask, int feature, const Open& o, const Present& pc,
+            Split& best, int* nonconstant) {
     const uint32_t min_leaf = static_cast<uint32_t>(p_.min_samples_leaf);
     uint32_t left[kC] = {}, right[kC];
+    std::copy(o.counts, o.counts + kC, right);
     uint32_t wl = 0;
     int prev = -1, occupied = 0;
     bool open = true;  // false once the right side is too small to split further
-    for (int word = 0; word < 4; ++word) {
-      uint64_t bw = bits[word];
-      bits[word] = 0;
-      while (bw) {
-        const int b = word * 64 + std::countr_zero(bw);
-        bw &= bw - 1;
+    for (int q = 0; q < 4; ++q) {
+      for (uint64_t bits = mask[q]; bits; bits &= bits - 1) {
+        const int b = q * 64 + std::countr_zero(bits);
         ++occupied;
-        uint32_t* hb = h + b * kC;
         if (open && prev >= 0 && wl >= min_leaf) {
           const uint32_t wr = o.weight - wl;
           if (wr < min_leaf) {
             open = false;
           } else {
-            for (int c = 0; c < kC; ++c) right[c] = o.counts[c] - left[c];
-            const double score = part(left, wl) + part(right, wr);
+            const double score = part(left, wl, pc) + part(right, wr, pc);
             if (score > best.score) {
               best.score = score;
               best.feature = feature;
@@ -319,8 +394,11 @@ class Builder {
             }
           }
         }
-        for (int c = 0; c < kC; ++c) {
+        uint32_t* hb = h + b * kC;
+        for (int i = 0; i < pc.n; ++i) {
+          const int c = pc.cls[i];
           left[c] += hb[c];
+          right[c] -= hb[c];
           wl += hb[c];
           hb[c] = 0;
         }

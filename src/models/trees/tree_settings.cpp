@@ -53,19 +53,20 @@ void check_count_or_fraction(const std::string& model, const std::string& key,
   parse_amount(model, key, value, words);
 }
 
-TreeSettings declare_tree_settings(Settings& s, const std::string& default_criterion,
+TreeSettings declare_tree_settings(Settings& s, int default_min_samples_leaf,
                                    const std::string& default_max_features) {
   TreeSettings t;
-  const std::string crit = s.get_choice("criterion", default_criterion,
-                                        "impurity a split minimises", {"gini", "entropy"});
+  const std::string crit =
+      s.get_choice("criterion", "gini", "impurity a split minimises", {"gini", "entropy"});
   t.params.criterion = crit == "gini" ? Criterion::gini : Criterion::entropy;
   t.params.max_depth =
       s.get_int("max_depth", 0, "deepest level a node may be split at (0: no limit)", 0, 100000);
   t.params.min_samples_split =
       s.get_int("min_samples_split", 2, "fewest samples a node needs to be split", 2,
                 std::numeric_limits<int>::max());
-  t.params.min_samples_leaf = s.get_int("min_samples_leaf", 1, "fewest samples in each child", 1,
-                                        std::numeric_limits<int>::max());
+  t.params.min_samples_leaf =
+      s.get_int("min_samples_leaf", default_min_samples_leaf, "fewest samples in each child", 1,
+                std::numeric_limits<int>::max());
   t.max_features =
       s.get_string("max_features", default_max_features,
                    "features tried per node: all, sqrt, log2, a count, or a fraction such as 0.3");

@@ -16,7 +16,7 @@ struct TreeSettings {
 
 // Declares criterion, max_depth, min_samples_split, min_samples_leaf,
 // max_features and max_leaf_nodes.
-TreeSettings declare_tree_settings(Settings& s, const std::string& default_criterion,
+TreeSettings declare_tree_settings(Settings& s, int default_min_samples_leaf,
                                    const std::string& default_max_features);
 
 // Features per node for images of `dim` pixels; fails, naming `model`, when
