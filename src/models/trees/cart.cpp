@@ -61,7 +61,9 @@ struct Open {
   int depth = 0;
   uint32_t counts[kC] = {};
   uint32_t weight = 0;
-  bool searched = false;
+  // Features constant over the node's samples, one bit each: they stay
+  // constant below, so descendants skip them.
+  std::vector<uint64_t> constant;
   Split split;
   double gain = 0;  // weighted impurity decrease of `split`
 };
@@ -135,6 +137,7 @@ class Builder {
     mtry_ = p_.max_features <= 0 ? static_cast<int>(d_.dim)
                                  : std::min(p_.max_features, static_cast<int>(d_.dim));
     features_.resize(d_.dim);
+    found_constant_.assign(d_.dim, 0);
     std::iota(features_.begin(), features_.end(), 0);
     nthreads_ = parallel ? std::max(1, threads()) : 1;
     ws_.resize(nthreads_);
@@ -147,6 +150,7 @@ class Builder {
   Tree build() {
     Open root;
     root.end = static_cast<uint32_t>(idx_.size());
+    root.constant.assign((d_.dim + 63) / 64, 0);
     for (size_t k = 0; k < idx_.size(); ++k) {
       root.counts[y_[k]] += w_[k];
       root.weight += w_[k];
@@ -203,6 +207,8 @@ class Builder {
       }
       l.weight = o.split.left_weight;
       r.weight = o.weight - l.weight;
+      l.constant = o.constant;
+      r.constant = std::move(o.constant);
       if (best_first) {
         search(l);
         search(r);
@@ -235,7 +241,6 @@ class Builder {
   }
 
   void search(Open& o) {
-    o.searched = true;
     const uint32_t most = *std::max_element(o.counts, o.counts + kC);
     if (most == o.weight) return;  // pure
     if (p_.max_depth > 0 && o.depth >= p_.max_depth) return;
@@ -245,19 +250,26 @@ class Builder {
     if (o.split.valid()) o.gain = o.split.score - part(o.counts, o.weight);
   }
 
-  Split find_split(const Open& o) {
+  static bool has(const std::vector<uint64_t>& bits, int f) { return bits[f >> 6] >> (f & 63) & 1; }
+
+  // Searches node o and adds the features found constant to o.constant.
+  Split find_split(Open& o) {
     const size_t m = o.end - o.begin;
     Split best;
+    std::vector<int> tried;
     if (mtry_ >= static_cast<int>(d_.dim)) {
-      // Every feature, in order: the tree has no randomness.
-      const int blocks = static_cast<int>((d_.dim + kBlock - 1) / kBlock);
+      // Every feature not known to be constant, in order: the tree has no
+      // randomness.
+      for (int f = 0; f < static_cast<int>(d_.dim); ++f)
+        if (!has(o.constant, f)) tried.push_back(f);
+      const int n = static_cast<int>(tried.size()), blocks = (n + kBlock - 1) / kBlock;
       std::vector<Split> found(blocks);
       auto run = [&](int b, Workspace& ws) {
-        const int first = b * kBlock, nf = std::min<int>(kBlock, static_cast<int>(d_.dim) - first);
         int nonconstant = 0;
-        found[b] = eval_block(ws, features_.data() + first, nf, o, &nonconstant);
+        found[b] = eval_block(ws, tried.data() + b * kBlock, std::min(kBlock, n - b * kBlock), o,
+                              &nonconstant);
       };
-      if (nthreads_ > 1 && m * d_.dim >= kParallelWork) {
+      if (nthreads_ > 1 && m * n >= kParallelWork) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads_)
         for (int b = 0; b < blocks; ++b) run(b, ws_[omp_get_thread_num()]);
       } else {
@@ -266,25 +278,33 @@ class Builder {
       // In feature order, ties to the first: the same with any thread count.
       for (const auto& s : found)
         if (s.score > best.score) best = s;
-      return best;
+    } else {
+      // Draw max_features without replacement (a partial Fisher-Yates over
+      // features_), then one at a time while every drawn one was constant.
+      // As in scikit-learn, drawing a known constant feature uses up a draw.
+      int drawn = 0, nonconstant = 0;
+      const int dim = static_cast<int>(d_.dim);
+      auto draw = [&](int count) {
+        const size_t first = tried.size();
+        for (int i = 0; i < count && drawn < dim; ++i, ++drawn) {
+          std::swap(features_[drawn], features_[drawn + rng_.below(dim - drawn)]);
+          if (!has(o.constant, features_[drawn])) tried.push_back(features_[drawn]);
+        }
+        for (size_t at = first; at < tried.size(); at += kBlock) {
+          const int nf = static_cast<int>(std::min<size_t>(kBlock, tried.size() - at));
+          Split s = eval_block(ws_[0], tried.data() + at, nf, o, &nonconstant);
+          if (s.score > best.score) best = s;
+        }
+      };
+      draw(mtry_);
+      while (nonconstant == 0 && drawn < dim) draw(1);
     }
-    // Draw max_features without replacement (a partial Fisher-Yates over
-    // features_), then one at a time while every drawn one was constant.
-    int drawn = 0, nonconstant = 0;
-    const int dim = static_cast<int>(d_.dim);
-    auto draw = [&](int count) {
-      const int first = drawn;
-      for (int i = 0; i < count && drawn < dim; ++i, ++drawn) {
-        std::swap(features_[drawn], features_[drawn + rng_.below(dim - drawn)]);
+    for (int f : tried) {
+      if (found_constant_[f]) {
+        o.constant[f >> 6] |= uint64_t{1} << (f & 63);
+        found_constant_[f] = 0;
       }
-      for (int at = first; at < drawn; at += kBlock) {
-        Split s = eval_block(ws_[0], features_.data() + at, std::min(kBlock, drawn - at), o,
-                             &nonconstant);
-        if (s.score > best.score) best = s;
-      }
-    };
-    draw(mtry_);
-    while (nonconstant == 0 && drawn < dim) draw(1);
+    }
     return best;
   }
 
@@ -405,7 +425,11 @@ class Builder {
         prev = b;
       }
     }
-    if (occupied > 1) ++*nonconstant;
+    if (occupied > 1) {
+      ++*nonconstant;
+    } else {
+      found_constant_[feature] = 1;  // one byte per feature: threads never share one
+    }
   }
 
   // Stable partition of the node's samples: pixel <= threshold first, so
@@ -450,6 +474,7 @@ class Builder {
   std::vector<uint8_t> y_, tmp_y_;
   std::vector<double> xlogx_;
   std::vector<int> features_;
+  std::vector<uint8_t> found_constant_;
   std::vector<Workspace> ws_;
   Tree tree_;
 };
