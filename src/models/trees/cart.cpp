@@ -373,25 +373,34 @@ class Builder {
     int cls[kC];
   };
 
-  // The criterion restricted to the present classes (absent ones add 0).
-  double part(const uint32_t* c, uint32_t w, const Present& pc) const {
-    if (p_.criterion == Criterion::gini) {
-      uint64_t s = 0;
-      for (int i = 0; i < pc.n; ++i) s += uint64_t{c[pc.cls[i]]} * c[pc.cls[i]];
-      return static_cast<double>(s) / w;
-    }
-    double s = -xlogx_[w];
-    for (int i = 0; i < pc.n; ++i) s += xlogx_[c[pc.cls[i]]];
-    return s;
-  }
-
   // Every threshold between two occupied bins (`mask`) of one feature's
-  // histogram; clears the histogram on the way.
-  void scan(uint32_t* h, const uint64_t* mask, int feature, const Open& o, const Present& pc,
-            Split& best, int* nonconstant) {
+  // histogram; clears the histogram on the way. NP: the number of classes
+  // present in the node, so the running counts live in registers.
+  template <int NP, bool kGini>
+  void scan_fixed(uint32_t* h, const uint64_t* mask, int feature, const Open& o, const Present& pc,
+                  Split& best, int* nonconstant) {
     const uint32_t min_leaf = static_cast<uint32_t>(p_.min_samples_leaf);
-    uint32_t left[kC] = {}, right[kC];
-    std::copy(o.counts, o.counts + kC, right);
+    int cls[NP];
+    uint32_t left[NP], right[NP];
+    for (int i = 0; i < NP; ++i) {
+      cls[i] = pc.cls[i];
+      left[i] = 0;
+      right[i] = o.counts[cls[i]];
+    }
+    // Minus the weighted impurity of one side, up to a constant shared by
+    // all splits of the node: sum c^2 / w for Gini, sum c log c - w log w for
+    // entropy.
+    auto part = [&](const uint32_t* c, uint32_t w) {
+      if constexpr (kGini) {
+        uint64_t sq = 0;
+        for (int i = 0; i < NP; ++i) sq += uint64_t{c[i]} * c[i];
+        return static_cast<double>(sq) / w;
+      } else {
+        double e = -xlogx_[w];
+        for (int i = 0; i < NP; ++i) e += xlogx_[c[i]];
+        return e;
+      }
+    };
     uint32_t wl = 0;
     int prev = -1, occupied = 0;
     bool open = true;  // false once the right side is too small to split further
@@ -404,23 +413,24 @@ class Builder {
           if (wr < min_leaf) {
             open = false;
           } else {
-            const double score = part(left, wl, pc) + part(right, wr, pc);
+            const double score = part(left, wl) + part(right, wr);
             if (score > best.score) {
               best.score = score;
               best.feature = feature;
               best.threshold = (prev + b) / 2;
-              std::copy(left, left + kC, best.left);
+              std::fill(best.left, best.left + kC, 0u);
+              for (int i = 0; i < NP; ++i) best.left[cls[i]] = left[i];
               best.left_weight = wl;
             }
           }
         }
         uint32_t* hb = h + b * kC;
-        for (int i = 0; i < pc.n; ++i) {
-          const int c = pc.cls[i];
-          left[c] += hb[c];
-          right[c] -= hb[c];
-          wl += hb[c];
-          hb[c] = 0;
+        for (int i = 0; i < NP; ++i) {
+          const uint32_t v = hb[cls[i]];
+          hb[cls[i]] = 0;
+          left[i] += v;
+          right[i] -= v;
+          wl += v;
         }
         prev = b;
       }
@@ -429,6 +439,37 @@ class Builder {
       ++*nonconstant;
     } else {
       found_constant_[feature] = 1;  // one byte per feature: threads never share one
+    }
+  }
+
+  template <bool kGini>
+  void scan_for(uint32_t* h, const uint64_t* mask, int feature, const Open& o, const Present& pc,
+                Split& best, int* nonconstant) {
+    switch (pc.n) {
+#define FMNIST_SCAN_CASE(n) \
+  case n:                   \
+    return scan_fixed<n, kGini>(h, mask, feature, o, pc, best, nonconstant);
+      FMNIST_SCAN_CASE(1)
+      FMNIST_SCAN_CASE(2)
+      FMNIST_SCAN_CASE(3)
+      FMNIST_SCAN_CASE(4)
+      FMNIST_SCAN_CASE(5)
+      FMNIST_SCAN_CASE(6)
+      FMNIST_SCAN_CASE(7)
+      FMNIST_SCAN_CASE(8)
+      FMNIST_SCAN_CASE(9)
+#undef FMNIST_SCAN_CASE
+      default:
+        return scan_fixed<kC, kGini>(h, mask, feature, o, pc, best, nonconstant);
+    }
+  }
+
+  void scan(uint32_t* h, const uint64_t* mask, int feature, const Open& o, const Present& pc,
+            Split& best, int* nonconstant) {
+    if (p_.criterion == Criterion::gini) {
+      scan_for<true>(h, mask, feature, o, pc, best, nonconstant);
+    } else {
+      scan_for<false>(h, mask, feature, o, pc, best, nonconstant);
     }
   }
 
