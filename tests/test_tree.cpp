@@ -152,6 +152,28 @@ TEST(Tree, BestFirstGrowthKeepsTheBiggestImprovements) {
   EXPECT_EQ(best_first->num_parameters(), depth_first->num_parameters());
 }
 
+TEST(Tree, SubtractedHistogramsGiveTheCountedTree) {
+  // Large nodes derive the larger child's histograms as parent - smaller;
+  // with no memory for that (0), or for one node at a time (1), every node
+  // counts its samples. The counts are exact, so the trees are identical.
+  const Dataset d = test::real_subset("train", 12000);
+  trees::CartParams p;
+  p.min_samples_leaf = 5;
+  const trees::Tree kept = grow(d, p);
+  for (int n : {0, 1}) {
+    p.kept_histograms = n;
+    const trees::Tree counted = grow(d, p);
+    ASSERT_EQ(counted.nodes.size(), kept.nodes.size()) << n;
+    for (size_t i = 0; i < kept.nodes.size(); ++i) {
+      EXPECT_EQ(counted.nodes[i].feature, kept.nodes[i].feature) << n << " node " << i;
+      EXPECT_EQ(counted.nodes[i].threshold, kept.nodes[i].threshold) << n << " node " << i;
+      EXPECT_EQ(counted.nodes[i].child, kept.nodes[i].child) << n << " node " << i;
+    }
+    EXPECT_EQ(counted.proba, kept.proba);
+    EXPECT_EQ(counted.importance, kept.importance);
+  }
+}
+
 TEST(Tree, SaveLoadGivesBitIdenticalProbabilities) {
   const Dataset train = test::real_subset("train", 3000), other = test::real_subset("t10k", 500);
   auto model = fitted("tree:min_samples_leaf=3", train);

@@ -1,10 +1,8 @@
 #include "models/trees/cart.hpp"
 
-#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -14,36 +12,32 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/threads.hpp"
+#include "models/trees/histogram.hpp"
 
 namespace fmnist::trees {
 namespace {
 
-constexpr int kC = kNumClasses;
-constexpr int kBins = 256;
-constexpr size_t kHist = static_cast<size_t>(kBins) * kC;  // counters per feature
-// Features whose histograms are filled in one pass over a node's samples:
+using namespace detail;
+
+// Features whose histograms are filled in one pass over a node's rows:
 // 32 x 10 KB of counters stay in the 1 MB L2 cache.
 constexpr int kBlock = 32;
+// Nodes holding at least 1/kColumnShare of the training set read columns,
+// kColumnGroup histograms per pass (4 x 10 KB stay in L1).
+constexpr size_t kColumnShare = 16;
+constexpr int kColumnGroup = 4;
 // Below this many samples, occupied bins are marked while counting; above,
 // found afterwards from the counters.
 constexpr size_t kMarkBelow = 4096;
-// Nodes holding at least 1/kColumnShare of the training set read columns.
-constexpr size_t kColumnShare = 16;
 // Nodes with fewer (samples x features) run their features on one thread.
 constexpr size_t kParallelWork = size_t{1} << 18;
-// Histograms filled per pass over a column node: 4 x 10 KB stay in L1.
-constexpr int kColumnGroup = 4;
-// How many samples ahead rows are prefetched.
-constexpr size_t kPrefetchAhead = 8;
-
-struct Split {
-  double score = -std::numeric_limits<double>::infinity();  // larger is better
-  int feature = -1;
-  int threshold = 0;
-  uint32_t left[kC] = {};  // weighted class counts going left
-  uint32_t left_weight = 0;
-  bool valid() const { return feature >= 0; }
-};
+// When every feature is tried at every node, a node of at least kKeepMin
+// samples keeps the histograms of all its features, so that after its split
+// only the smaller child is counted and the larger one is parent - smaller.
+// Below that, counting the larger child costs less than the subtraction.
+// CartParams::kept_histograms bounds the memory (dim x 10 KB each, 7.8 MB
+// for 28 x 28 images); without a free one, a node counts its samples as usual.
+constexpr size_t kKeepMin = 2048;
 
 // Per-thread scratch: histograms of a block of features and, for small
 // nodes, a byte per bin marking it occupied. Both are kept all zero between
@@ -52,6 +46,7 @@ struct Workspace {
   std::vector<uint32_t> hist = std::vector<uint32_t>(kBlock * kHist, 0);
   std::vector<uint8_t> seen = std::vector<uint8_t>(kBlock * kBins, 0);
   const uint8_t* src[kBlock] = {};
+  uint32_t* dst[kBlock] = {};
 };
 
 // A node waiting to be split or made a leaf.
@@ -64,52 +59,11 @@ struct Open {
   // Features constant over the node's samples, one bit each: they stay
   // constant below, so descendants skip them.
   std::vector<uint64_t> constant;
+  int hist = -1;  // kept histograms of every feature, if any (Builder::kept_)
   Split split;
   double gain = 0;  // weighted impurity decrease of `split`
+  size_t size() const { return end - begin; }
 };
-
-// Counts every sample of a node into the histograms of nf features at once:
-// one pass over the samples, each reading nf bytes (src[t][idx * stride]).
-// kMark also marks occupied bins in `seen`: a plain store, so repeated
-// values do not chain read-modify-writes the way setting bits would.
-template <bool kMark>
-void accumulate(const uint32_t* idx, const uint8_t* y, const uint32_t* w, size_t m,
-                const uint8_t* const* src, size_t stride, int nf, uint32_t* hist, uint8_t* seen,
-                const uint8_t* prefetch_base, const int* prefetch, int nprefetch) {
-  for (size_t k = 0; k < m; ++k) {
-    // Rows are scattered over the whole training set: ask for the bytes of
-    // a later row now, so they arrive while this one is counted.
-    if (k + kPrefetchAhead < m) {
-      const uint8_t* ahead = prefetch_base + idx[k + kPrefetchAhead] * stride;
-      for (int i = 0; i < nprefetch; ++i)
-        _mm_prefetch(reinterpret_cast<const char*>(ahead + prefetch[i]), _MM_HINT_T0);
-    }
-    const size_t off = idx[k] * stride;
-    const uint32_t yk = y[k], wk = w[k];
-    for (int t = 0; t < nf; ++t) {
-      const uint32_t v = src[t][off];
-      hist[t * kHist + v * kC + yk] += wk;
-      if constexpr (kMark) seen[t * kBins + v] = 1;
-    }
-  }
-}
-
-// The occupied bins of one `seen` row as four 64-bit masks; clears the row.
-void take_marks(uint8_t* seen, uint64_t* mask) {
-  const __m256i zero = _mm256_setzero_si256();
-  for (int q = 0; q < kBins / 32; ++q) {
-    auto* p = reinterpret_cast<__m256i*>(seen + 32 * q);
-    const __m256i v = _mm256_loadu_si256(p);
-    const auto empty = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, zero)));
-    const uint64_t occupied = ~empty;
-    if (q % 2 == 0) {
-      mask[q / 2] = occupied;
-    } else {
-      mask[q / 2] |= occupied << 32;
-    }
-    _mm256_storeu_si256(p, zero);
-  }
-}
 
 class Builder {
  public:
@@ -134,11 +88,11 @@ class Builder {
       xlogx_.resize(total + 1);
       for (uint64_t c = 1; c <= total; ++c) xlogx_[c] = static_cast<double>(c) * std::log(c);
     }
-    mtry_ = p_.max_features <= 0 ? static_cast<int>(d_.dim)
-                                 : std::min(p_.max_features, static_cast<int>(d_.dim));
+    all_features_ = p_.max_features <= 0 || p_.max_features >= static_cast<int>(d_.dim);
+    mtry_ = all_features_ ? static_cast<int>(d_.dim) : p_.max_features;
     features_.resize(d_.dim);
-    found_constant_.assign(d_.dim, 0);
     std::iota(features_.begin(), features_.end(), 0);
+    found_constant_.assign(d_.dim, 0);
     nthreads_ = parallel ? std::max(1, threads()) : 1;
     ws_.resize(nthreads_);
     tmp_idx_.resize(idx_.size());
@@ -157,7 +111,6 @@ class Builder {
     }
     tree_.nodes.emplace_back();
     const bool best_first = p_.max_leaf_nodes > 0;
-    if (best_first) search(root);
     // Depth-first: a stack, searched when popped so a subtree's rows are
     // still in cache. Best-first: the largest impurity decrease first.
     std::vector<Open> stack;
@@ -166,9 +119,10 @@ class Builder {
     };
     std::priority_queue<Open, std::vector<Open>, decltype(later)> heap(later);
     if (best_first) {
-      heap.push(root);
+      search(root);
+      heap.push(std::move(root));
     } else {
-      stack.push_back(root);
+      stack.push_back(std::move(root));
     }
     int leaves = 1;
     while (best_first ? !heap.empty() : !stack.empty()) {
@@ -177,7 +131,7 @@ class Builder {
         o = heap.top();
         heap.pop();
       } else {
-        o = stack.back();
+        o = std::move(stack.back());
         stack.pop_back();
         search(o);
       }
@@ -208,15 +162,16 @@ class Builder {
       l.weight = o.split.left_weight;
       r.weight = o.weight - l.weight;
       l.constant = o.constant;
-      r.constant = std::move(o.constant);
+      r.constant = o.constant;
+      hand_down(o, l, r);
       if (best_first) {
         search(l);
         search(r);
-        heap.push(l);
-        heap.push(r);
+        heap.push(std::move(l));
+        heap.push(std::move(r));
       } else {
-        stack.push_back(r);
-        stack.push_back(l);
+        stack.push_back(std::move(r));
+        stack.push_back(std::move(l));
       }
     }
     const double sum = std::accumulate(tree_.importance.begin(), tree_.importance.end(), 0.0);
@@ -226,18 +181,28 @@ class Builder {
   }
 
  private:
-  // The criterion as a score to maximise over splits: minus the children's
-  // weighted impurity, up to a constant (sum L^2 / wl for Gini, sum L log L
-  // - wl log wl for entropy).
-  double part(const uint32_t* c, uint32_t w) const {
+  // The node's weighted impurity as the criterion's score (see scan_fixed).
+  double node_score(const Open& o) const {
     if (p_.criterion == Criterion::gini) {
       uint64_t s = 0;
-      for (int k = 0; k < kC; ++k) s += uint64_t{c[k]} * c[k];
-      return static_cast<double>(s) / w;
+      for (int c = 0; c < kC; ++c) s += uint64_t{o.counts[c]} * o.counts[c];
+      return static_cast<double>(s) / o.weight;
     }
-    double s = -xlogx_[w];
-    for (int k = 0; k < kC; ++k) s += xlogx_[c[k]];
+    double s = -xlogx_[o.weight];
+    for (int c = 0; c < kC; ++c) s += xlogx_[o.counts[c]];
     return s;
+  }
+
+  NodeStats stats(const Open& o) const {
+    NodeStats ns;
+    ns.counts = o.counts;
+    ns.weight = o.weight;
+    for (int c = 0; c < kC; ++c)
+      if (o.counts[c] > 0) ns.cls[ns.present++] = c;
+    ns.min_leaf = static_cast<uint32_t>(p_.min_samples_leaf);
+    ns.gini = p_.criterion == Criterion::gini;
+    ns.xlogx = xlogx_.data();
+    return ns;
   }
 
   void search(Open& o) {
@@ -247,34 +212,47 @@ class Builder {
     if (o.weight < static_cast<uint32_t>(p_.min_samples_split)) return;
     if (o.weight < 2 * static_cast<uint32_t>(p_.min_samples_leaf)) return;
     o.split = find_split(o);
-    if (o.split.valid()) o.gain = o.split.score - part(o.counts, o.weight);
+    if (o.split.valid()) o.gain = o.split.score - node_score(o);
   }
 
   static bool has(const std::vector<uint64_t>& bits, int f) { return bits[f >> 6] >> (f & 63) & 1; }
 
+  std::vector<int> live_features(const Open& o) const {
+    std::vector<int> fs;
+    for (int f = 0; f < static_cast<int>(d_.dim); ++f)
+      if (!has(o.constant, f)) fs.push_back(f);
+    return fs;
+  }
+
+  // Runs fn(block, workspace) for blocks 0..n-1, over the thread budget when
+  // there is enough work. Blocks write only their own results.
+  template <typename Fn>
+  void for_blocks(int n, size_t work, Fn fn) {
+    if (nthreads_ > 1 && n > 1 && work >= kParallelWork) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads_)
+      for (int b = 0; b < n; ++b) fn(b, ws_[omp_get_thread_num()]);
+    } else {
+      for (int b = 0; b < n; ++b) fn(b, ws_[0]);
+    }
+  }
+
   // Searches node o and adds the features found constant to o.constant.
   Split find_split(Open& o) {
-    const size_t m = o.end - o.begin;
+    const NodeStats ns = stats(o);
     Split best;
     std::vector<int> tried;
-    if (mtry_ >= static_cast<int>(d_.dim)) {
+    if (all_features_) {
       // Every feature not known to be constant, in order: the tree has no
       // randomness.
-      for (int f = 0; f < static_cast<int>(d_.dim); ++f)
-        if (!has(o.constant, f)) tried.push_back(f);
+      tried = live_features(o);
+      if (o.hist < 0 && o.size() >= kKeepMin && (o.hist = acquire()) >= 0) fill(o.hist, o, tried);
       const int n = static_cast<int>(tried.size()), blocks = (n + kBlock - 1) / kBlock;
       std::vector<Split> found(blocks);
-      auto run = [&](int b, Workspace& ws) {
-        int nonconstant = 0;
-        found[b] = eval_block(ws, tried.data() + b * kBlock, std::min(kBlock, n - b * kBlock), o,
-                              &nonconstant);
-      };
-      if (nthreads_ > 1 && m * n >= kParallelWork) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads_)
-        for (int b = 0; b < blocks; ++b) run(b, ws_[omp_get_thread_num()]);
-      } else {
-        for (int b = 0; b < blocks; ++b) run(b, ws_[0]);
-      }
+      for_blocks(blocks, o.size() * n, [&](int b, Workspace& ws) {
+        const int nf = std::min(kBlock, n - b * kBlock);
+        found[b] = o.hist >= 0 ? scan_kept(o.hist, tried.data() + b * kBlock, nf, ns)
+                               : count_and_scan(ws, tried.data() + b * kBlock, nf, o, ns);
+      });
       // In feature order, ties to the first: the same with any thread count.
       for (const auto& s : found)
         if (s.score > best.score) best = s;
@@ -292,8 +270,9 @@ class Builder {
         }
         for (size_t at = first; at < tried.size(); at += kBlock) {
           const int nf = static_cast<int>(std::min<size_t>(kBlock, tried.size() - at));
-          Split s = eval_block(ws_[0], tried.data() + at, nf, o, &nonconstant);
+          Split s = count_and_scan(ws_[0], tried.data() + at, nf, o, ns);
           if (s.score > best.score) best = s;
+          for (int t = 0; t < nf; ++t) nonconstant += !found_constant_[tried[at + t]];
         }
       };
       draw(mtry_);
@@ -308,10 +287,10 @@ class Builder {
     return best;
   }
 
-  // The best split over features fs[0..nf) for node o; counts features with
-  // more than one distinct value into *nonconstant.
-  Split eval_block(Workspace& ws, const int* fs, int nf, const Open& o, int* nonconstant) {
-    const size_t m = o.end - o.begin;
+  // Counts node o's samples into dst[0..nf) for features fs[0..nf), marking
+  // occupied bins in ws.seen when `mark`.
+  void count(Workspace& ws, const int* fs, int nf, const Open& o, uint32_t* const* dst, bool mark) {
+    const size_t m = o.size();
     const bool columns = m * kColumnShare >= d_.n;
     for (int t = 0; t < nf; ++t) {
       ws.src[t] = columns ? d_.cols.data() + static_cast<size_t>(fs[t]) * d_.n : d_.rows + fs[t];
@@ -328,149 +307,109 @@ class Builder {
     const uint32_t* idx = idx_.data() + o.begin;
     const uint8_t* y = y_.data() + o.begin;
     const uint32_t* w = w_.data() + o.begin;
-    // Only the classes present in the node can have counts: deep nodes hold
-    // two or three, which is what makes their scans cheap.
-    Present pc;
-    for (int c = 0; c < kC; ++c)
-      if (o.counts[c] > 0) pc.cls[pc.n++] = c;
-    const bool marked = m < kMarkBelow;
+    if (mark) {
+      accumulate<true>(idx, y, w, m, ws.src, stride, nf, dst, ws.seen.data(), d_.rows, prefetch,
+                       nprefetch);
+    } else {
+      accumulate<false>(idx, y, w, m, ws.src, stride, nf, dst, ws.seen.data(), d_.rows, prefetch,
+                        nprefetch);
+    }
+  }
+
+  // The best split over features fs[0..nf) for node o, counted into the
+  // workspace; records constant features in found_constant_.
+  Split count_and_scan(Workspace& ws, const int* fs, int nf, const Open& o, const NodeStats& ns) {
+    const bool mark = o.size() < kMarkBelow;
     // Columns stream in order, so few histograms at a time keep them in L1;
     // scattered rows are fetched once for the whole block.
-    const int group = columns ? kColumnGroup : nf;
+    const int group = o.size() * kColumnShare >= d_.n ? kColumnGroup : nf;
     Split best;
     for (int g0 = 0; g0 < nf; g0 += group) {
       const int ng = std::min(group, nf - g0);
-      if (marked) {
-        accumulate<true>(idx, y, w, m, ws.src + g0, stride, ng, ws.hist.data(), ws.seen.data(),
-                         d_.rows, prefetch, nprefetch);
-      } else {
-        accumulate<false>(idx, y, w, m, ws.src + g0, stride, ng, ws.hist.data(), ws.seen.data(),
-                          d_.rows, prefetch, nprefetch);
-      }
+      for (int t = 0; t < ng; ++t) ws.dst[t] = ws.hist.data() + t * kHist;
+      count(ws, fs + g0, ng, o, ws.dst, mark);
       for (int t = 0; t < ng; ++t) {
-        uint32_t* h = ws.hist.data() + t * kHist;
         uint64_t mask[4];
-        if (marked) {
+        if (mark) {
           take_marks(ws.seen.data() + t * kBins, mask);
         } else {
-          for (int q = 0; q < 4; ++q) {
-            mask[q] = 0;
-            for (int b = 0; b < 64; ++b) {
-              uint32_t any = 0;
-              for (int i = 0; i < pc.n; ++i) any |= h[(q * 64 + b) * kC + pc.cls[i]];
-              mask[q] |= uint64_t{any != 0} << b;
-            }
-          }
+          find_occupied(ws.dst[t], ns, mask);
         }
-        scan(h, mask, fs[g0 + t], o, pc, best, nonconstant);
+        // one byte per feature: threads never share one
+        if (!scan(ws.dst[t], mask, fs[g0 + t], ns, true, best)) found_constant_[fs[g0 + t]] = 1;
       }
     }
     return best;
   }
 
-  struct Present {
-    int n = 0;
-    int cls[kC];
-  };
-
-  // Every threshold between two occupied bins (`mask`) of one feature's
-  // histogram; clears the histogram on the way. NP: the number of classes
-  // present in the node, so the running counts live in registers.
-  template <int NP, bool kGini>
-  void scan_fixed(uint32_t* h, const uint64_t* mask, int feature, const Open& o, const Present& pc,
-                  Split& best, int* nonconstant) {
-    const uint32_t min_leaf = static_cast<uint32_t>(p_.min_samples_leaf);
-    int cls[NP];
-    uint32_t left[NP], right[NP];
-    for (int i = 0; i < NP; ++i) {
-      cls[i] = pc.cls[i];
-      left[i] = 0;
-      right[i] = o.counts[cls[i]];
+  // The best split over features fs[0..nf) from kept histograms.
+  Split scan_kept(int hist, const int* fs, int nf, const NodeStats& ns) {
+    Split best;
+    for (int t = 0; t < nf; ++t) {
+      uint32_t* h = kept_[hist].data() + static_cast<size_t>(fs[t]) * kHist;
+      uint64_t mask[4];
+      find_occupied(h, ns, mask);
+      if (!scan(h, mask, fs[t], ns, false, best)) found_constant_[fs[t]] = 1;
     }
-    // Minus the weighted impurity of one side, up to a constant shared by
-    // all splits of the node: sum c^2 / w for Gini, sum c log c - w log w for
-    // entropy.
-    auto part = [&](const uint32_t* c, uint32_t w) {
-      if constexpr (kGini) {
-        uint64_t sq = 0;
-        for (int i = 0; i < NP; ++i) sq += uint64_t{c[i]} * c[i];
-        return static_cast<double>(sq) / w;
-      } else {
-        double e = -xlogx_[w];
-        for (int i = 0; i < NP; ++i) e += xlogx_[c[i]];
-        return e;
-      }
-    };
-    uint32_t wl = 0;
-    int prev = -1, occupied = 0;
-    bool open = true;  // false once the right side is too small to split further
-    for (int q = 0; q < 4; ++q) {
-      for (uint64_t bits = mask[q]; bits; bits &= bits - 1) {
-        const int b = q * 64 + std::countr_zero(bits);
-        ++occupied;
-        if (open && prev >= 0 && wl >= min_leaf) {
-          const uint32_t wr = o.weight - wl;
-          if (wr < min_leaf) {
-            open = false;
-          } else {
-            const double score = part(left, wl) + part(right, wr);
-            if (score > best.score) {
-              best.score = score;
-              best.feature = feature;
-              best.threshold = (prev + b) / 2;
-              std::fill(best.left, best.left + kC, 0u);
-              for (int i = 0; i < NP; ++i) best.left[cls[i]] = left[i];
-              best.left_weight = wl;
-            }
-          }
-        }
-        uint32_t* hb = h + b * kC;
-        for (int i = 0; i < NP; ++i) {
-          const uint32_t v = hb[cls[i]];
-          hb[cls[i]] = 0;
-          left[i] += v;
-          right[i] -= v;
-          wl += v;
-        }
-        prev = b;
-      }
-    }
-    if (occupied > 1) {
-      ++*nonconstant;
-    } else {
-      found_constant_[feature] = 1;  // one byte per feature: threads never share one
-    }
+    return best;
   }
 
-  template <bool kGini>
-  void scan_for(uint32_t* h, const uint64_t* mask, int feature, const Open& o, const Present& pc,
-                Split& best, int* nonconstant) {
-    switch (pc.n) {
-#define FMNIST_SCAN_CASE(n) \
-  case n:                   \
-    return scan_fixed<n, kGini>(h, mask, feature, o, pc, best, nonconstant);
-      FMNIST_SCAN_CASE(1)
-      FMNIST_SCAN_CASE(2)
-      FMNIST_SCAN_CASE(3)
-      FMNIST_SCAN_CASE(4)
-      FMNIST_SCAN_CASE(5)
-      FMNIST_SCAN_CASE(6)
-      FMNIST_SCAN_CASE(7)
-      FMNIST_SCAN_CASE(8)
-      FMNIST_SCAN_CASE(9)
-#undef FMNIST_SCAN_CASE
-      default:
-        return scan_fixed<kC, kGini>(h, mask, feature, o, pc, best, nonconstant);
-    }
+  // Kept histograms `hist` of node o for features fs.
+  void fill(int hist, const Open& o, const std::vector<int>& fs) {
+    const int n = static_cast<int>(fs.size()), blocks = (n + kBlock - 1) / kBlock;
+    const int group = o.size() * kColumnShare >= d_.n ? kColumnGroup : kBlock;
+    for_blocks(blocks, o.size() * n, [&](int b, Workspace& ws) {
+      const int* bf = fs.data() + b * kBlock;
+      const int nf = std::min(kBlock, n - b * kBlock);
+      for (int g0 = 0; g0 < nf; g0 += group) {
+        const int ng = std::min(group, nf - g0);
+        uint32_t* dst[kBlock];
+        for (int t = 0; t < ng; ++t) {
+          dst[t] = kept_[hist].data() + static_cast<size_t>(bf[g0 + t]) * kHist;
+          std::fill_n(dst[t], kHist, 0u);
+        }
+        count(ws, bf + g0, ng, o, dst, false);
+      }
+    });
   }
 
-  void scan(uint32_t* h, const uint64_t* mask, int feature, const Open& o, const Present& pc,
-            Split& best, int* nonconstant) {
-    if (p_.criterion == Criterion::gini) {
-      scan_for<true>(h, mask, feature, o, pc, best, nonconstant);
+  // After o's split: the children's kept histograms, when the larger one is
+  // big enough for them to pay. The smaller child is counted; the larger
+  // takes over o's histograms minus the smaller's.
+  void hand_down(Open& o, Open& l, Open& r) {
+    if (o.hist < 0) return;
+    Open& small = l.size() <= r.size() ? l : r;
+    Open& large = l.size() <= r.size() ? r : l;
+    if (large.size() >= kKeepMin && (small.hist = acquire()) >= 0) {
+      const std::vector<int> fs = live_features(o);
+      fill(small.hist, small, fs);
+      uint32_t* parent = kept_[o.hist].data();
+      const uint32_t* part = kept_[small.hist].data();
+      const int n = static_cast<int>(fs.size());
+      for_blocks(n, o.size() * n, [&](int t, Workspace&) {
+        const size_t at = static_cast<size_t>(fs[t]) * kHist;
+        for (size_t i = 0; i < kHist; ++i) parent[at + i] -= part[at + i];
+      });
+      large.hist = o.hist;
     } else {
-      scan_for<false>(h, mask, feature, o, pc, best, nonconstant);
+      release(o.hist);
     }
+    o.hist = -1;
+  }
+
+  int acquire() {
+    if (!all_features_) return -1;
+    if (!free_.empty()) {
+      const int h = free_.back();
+      free_.pop_back();
+      return h;
+    }
+    if (static_cast<int>(kept_.size()) >= p_.kept_histograms) return -1;
+    kept_.emplace_back(d_.dim * kHist);
+    return static_cast<int>(kept_.size()) - 1;
+  }
+  void release(int hist) {
+    if (hist >= 0) free_.push_back(hist);
   }
 
   // Stable partition of the node's samples: pixel <= threshold first, so
@@ -498,7 +437,9 @@ class Builder {
     return l;
   }
 
-  void make_leaf(const Open& o) {
+  void make_leaf(Open& o) {
+    release(o.hist);
+    o.hist = -1;
     auto& nd = tree_.nodes[o.node];
     nd.feature = -1;
     nd.child = static_cast<int32_t>(tree_.leaves());
@@ -510,6 +451,7 @@ class Builder {
   const TrainMatrix& d_;
   CartParams p_;
   Rng rng_;
+  bool all_features_ = true;
   int mtry_ = 0, nthreads_ = 1;
   std::vector<uint32_t> idx_, w_, tmp_idx_, tmp_w_;
   std::vector<uint8_t> y_, tmp_y_;
@@ -517,6 +459,8 @@ class Builder {
   std::vector<int> features_;
   std::vector<uint8_t> found_constant_;
   std::vector<Workspace> ws_;
+  std::vector<std::vector<uint32_t>> kept_;  // dim x kHist each
+  std::vector<int> free_;
   Tree tree_;
 };
 

@@ -25,6 +25,9 @@ struct CartParams {
   // search goes on past max_features until one non-constant feature is met.
   int max_features = 0;
   int max_leaf_nodes = 0;  // 0: unlimited, depth-first; else best-first growth
+  // Nodes that may hold the histograms of every feature at once for the
+  // subtraction (cart.cpp); the tree is the same with any number, 0 included.
+  int kept_histograms = 8;
 };
 
 // The training images in the two layouts the builder reads: as rows (the
