@@ -2,6 +2,7 @@
 
 #include <numeric>
 
+#include "core/files.hpp"
 #include "core/rng.hpp"
 #include "core/threads.hpp"
 #include "eval/metrics.hpp"
@@ -247,6 +248,34 @@ TEST(Tree, LoadRejectsACorruptFile) {
   expect_error([&] { model->load(dir.path()); }, {"trees.bin.gz", "truncated"});
   test::write_text(dir / "trees.bin.gz", "something else entirely");
   expect_error([&] { model->load(dir.path()); }, {"trees.bin.gz", "not an fmnist trees file"});
+}
+
+TEST(Tree, LoadRejectsMalformedTrees) {
+  // A tree file patched in place (the loader also reads files that are not
+  // gzipped): a count larger than the file, a node pointing back at itself,
+  // bytes after the end. The model keeps what it had.
+  auto model = fitted("tree:max_depth=2,min_samples_leaf=1", test::make_dataset(100));
+  TempDir dir;
+  model->save(dir.path());
+  const auto good = read_maybe_gzip(dir / "trees.bin.gz");
+  auto patched = [&](size_t at, std::vector<uint8_t> bytes) {
+    auto b = good;
+    if (at == b.size()) b.resize(at + bytes.size());
+    std::copy(bytes.begin(), bytes.end(), b.begin() + static_cast<long>(at));
+    test::write_bytes(dir / "trees.bin.gz", b);
+  };
+  const Dataset probe = test::make_dataset(20, 3);
+  const auto before = model->predict_proba(probe);
+  patched(12, {0xff, 0xff, 0xff, 0x7f});  // trees
+  expect_error([&] { model->load(dir.path()); }, {"trees.bin.gz", "do not fit"});
+  // Tree 0 starts at byte 28: nodes, leaves, then the features (2 bytes
+  // each), thresholds (1 byte each) and children of its n nodes.
+  const uint32_t n = good[28] | good[29] << 8;
+  patched(36 + 3 * n, {0, 0, 0, 0});  // the root's child: itself
+  expect_error([&] { model->load(dir.path()); }, {"trees.bin.gz", "tree 0: node 0 is malformed"});
+  patched(good.size(), {0});
+  expect_error([&] { model->load(dir.path()); }, {"trailing bytes"});
+  EXPECT_EQ(model->predict_proba(probe), before);
 }
 
 }  // namespace

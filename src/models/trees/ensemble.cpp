@@ -46,6 +46,7 @@ class Reader {
     return v;
   }
   bool done() const { return pos_ == bytes_.size(); }
+  size_t left() const { return bytes_.size() - pos_; }
   const std::string& name() const { return name_; }
 
  private:
@@ -139,6 +140,7 @@ void Ensemble::load(const std::filesystem::path& dir) {
   const auto path = dir / kFile;
   const auto bytes = read_maybe_gzip(path);
   Reader r(bytes, path.string());
+  Ensemble e;  // assigned to *this only once whole and checked
   char magic[sizeof kMagic];
   r.get(magic, sizeof magic);
   if (std::memcmp(magic, kMagic, sizeof kMagic) != 0)
@@ -147,19 +149,27 @@ void Ensemble::load(const std::filesystem::path& dir) {
     fail("{}: format version {}, this build reads {}", r.name(), v, kVersion);
   }
   const auto count = r.get<uint32_t>();
-  rows = static_cast<int>(r.get<uint32_t>());
-  cols = static_cast<int>(r.get<uint32_t>());
+  e.rows = static_cast<int>(r.get<uint32_t>());
+  e.cols = static_cast<int>(r.get<uint32_t>());
   if (const auto classes = r.get<uint32_t>(); classes != kNumClasses) {
     fail("{}: {} classes, expected {}", r.name(), classes, kNumClasses);
   }
-  if (rows <= 0 || cols <= 0 || dim() > 32767)
-    fail("{}: bad image size {}x{}", r.name(), rows, cols);
+  if (e.rows <= 0 || e.cols <= 0 || e.dim() > 32767)
+    fail("{}: bad image size {}x{}", r.name(), e.rows, e.cols);
+  // Sizes are checked against the bytes left before anything is allocated,
+  // so a corrupt count cannot ask for gigabytes.
+  constexpr size_t kNodeBytes = 2 + 1 + 4, kLeafBytes = 4 * kNumClasses;
+  if (count == 0 || count > r.left() / (8 + kNodeBytes + kLeafBytes)) {
+    fail("{}: {} trees do not fit in the file", r.name(), count);
+  }
   std::vector<Tree> loaded(count);
   for (uint32_t ti = 0; ti < count; ++ti) {
     Tree& t = loaded[ti];
     const auto n = r.get<uint32_t>(), leaves = r.get<uint32_t>();
-    if (n == 0 || leaves == 0 || leaves > n)
-      fail("{}: tree {}: {} nodes, {} leaves", r.name(), ti, n, leaves);
+    if (n == 0 || leaves == 0 || leaves > n ||
+        uint64_t{n} * kNodeBytes + uint64_t{leaves} * kLeafBytes > r.left()) {
+      fail("{}: tree {}: {} nodes and {} leaves do not fit in the file", r.name(), ti, n, leaves);
+    }
     std::vector<int16_t> feature(n);
     std::vector<uint8_t> threshold(n);
     std::vector<int32_t> child(n);
@@ -174,16 +184,17 @@ void Ensemble::load(const std::filesystem::path& dir) {
       const bool leaf = feature[i] < 0;
       const bool ok =
           leaf ? feature[i] == -1 && child[i] >= 0 && static_cast<uint32_t>(child[i]) < leaves
-               : static_cast<size_t>(feature[i]) < dim() && child[i] > static_cast<int64_t>(i) &&
+               : static_cast<size_t>(feature[i]) < e.dim() && child[i] > static_cast<int64_t>(i) &&
                      static_cast<int64_t>(child[i]) + 1 < static_cast<int64_t>(n);
       if (!ok) fail("{}: tree {}: node {} is malformed", r.name(), ti, i);
       t.nodes[i] = {child[i], feature[i], threshold[i]};
     }
   }
-  importance.resize(dim());
-  r.get(importance.data(), importance.size());
+  e.importance.resize(e.dim());
+  r.get(e.importance.data(), e.importance.size());
   if (!r.done()) fail("{}: trailing bytes after the last tree", r.name());
-  trees = std::move(loaded);
+  e.trees = std::move(loaded);
+  *this = std::move(e);
 }
 
 }  // namespace fmnist::trees
