@@ -3,6 +3,7 @@
 // meanings, and the two that depend on the data's size (max_features,
 // max_samples), checked once the image size and sample count are known.
 #include <string>
+#include <vector>
 
 #include "models/settings.hpp"
 #include "models/trees/cart.hpp"
