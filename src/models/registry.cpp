@@ -4,28 +4,40 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
+#include "models/decision_tree.hpp"
 #include "models/kernel_svm.hpp"
 #include "models/linear_svm.hpp"
 #include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
+#include "models/random_forest.hpp"
 
 namespace fmnist {
 namespace {
 std::vector<ModelEntry>& registry() {
   // One line per model (the neural ones are in nn/register.cpp).
   static std::vector<ModelEntry> all = {
-      model_entry<NaiveBayes>("naive-bayes", "classical", "Gaussian naive Bayes on pixels: the floor"),
+      model_entry<NaiveBayes>("naive-bayes", "classical",
+                              "Gaussian naive Bayes on pixels: the floor"),
       model_entry<Svm>("svm", "classical",
-                 "RBF kernel SVM on pixels/255, one-vs-one, our SMO (LIBSVM format)"),
-      model_entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
+                       "RBF kernel SVM on pixels/255, one-vs-one, our SMO (LIBSVM format)"),
+      model_entry<HogSvm>("hog-svm", "classical",
+                          "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
       model_entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
-      model_entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
+      model_entry<LinearSvm>("linear-svm", "classical",
+                             "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
+      model_entry<DecisionTree>("tree", "classical",
+                                "CART decision tree on pixels, our histogram builder"),
+      model_entry<RandomForest>(
+          "forest", "classical",
+          "Random forest, 100 CART trees on bootstrap samples, sqrt(784) pixels per node"),
   };
   return all;
 }
 }  // namespace
 
-const std::vector<ModelEntry>& model_registry() { return registry(); }
+const std::vector<ModelEntry>& model_registry() {
+  return registry();
+}
 
 void register_model(ModelEntry e) {
   if (!find_model(e.name)) registry().push_back(std::move(e));
