@@ -9,6 +9,7 @@
 #include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
 #include "models/nn/neural.hpp"
+#include "models/xgboost.hpp"
 
 namespace fmnist {
 namespace {
@@ -30,6 +31,8 @@ const std::vector<ModelEntry>& model_registry() {
       entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
       entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
       entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
+      entry<XgBoost>("xgboost", "classical",
+                     "Gradient-boosted trees, XGBoost hist, 200 rounds x 10 (XGBoost's JSON)"),
       entry<nn::Mlp>("mlp", "neural", "Multi-layer perceptron, 784-400-100-10 ReLU (LibTorch)"),
       entry<nn::Cnn>("cnn", "neural",
                      "Convnet: 2 x (conv-BN-ReLU-pool), dropout, FC128 (LibTorch)"),
