@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "models/kernel_svm.hpp"
+#include "models/knn.hpp"
 #include "models/linear_svm.hpp"
 #include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
@@ -31,6 +32,7 @@ const std::vector<ModelEntry>& model_registry() {
       entry<HogSvm>("hog-svm", "classical", "RBF kernel SVM on HOG features, one-vs-one, our SMO"),
       entry<LogReg>("logreg", "classical", "Multinomial logistic regression, L2, L-BFGS"),
       entry<LinearSvm>("linear-svm", "classical", "Linear SVM, one-vs-rest squared hinge, L-BFGS"),
+      entry<Knn>("knn", "classical", "k nearest neighbours on pixels, exact search (k=5, L2)"),
       entry<XgBoost>("xgboost", "classical",
                      "Gradient-boosted trees, XGBoost hist, 200 rounds x 10 (XGBoost's JSON)"),
       entry<nn::Mlp>("mlp", "neural", "Multi-layer perceptron, 784-400-100-10 ReLU (LibTorch)"),
