@@ -190,8 +190,8 @@ TEST(XgBoost, PythonXgboostReadsTheSavedModel) {
 
 TEST(XgBoost, QuickPresetSetsItsDefaultsAndExplicitSettingsWin) {
   const auto quick = make_model("xgboost:preset=quick")->settings().canonical_spec();
-  EXPECT_NE(quick.find("rounds=60"), std::string::npos) << quick;
-  EXPECT_NE(quick.find("max_bin=64"), std::string::npos) << quick;
+  EXPECT_NE(quick.find("rounds=80"), std::string::npos) << quick;
+  EXPECT_NE(quick.find("max_bin=32"), std::string::npos) << quick;
   const auto mixed = make_model("xgboost:preset=quick,rounds=7")->settings().canonical_spec();
   EXPECT_NE(mixed.find("rounds=7"), std::string::npos) << mixed;
   // The canonical spec rebuilds the same model.
