@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
 
   // The whole search, k=5, as knn's predict runs it.
   for (const char* metric : {"l2", "cosine", "l1"}) {
-    const knn::Index index(train.pixels, n, dim, knn::parse_metric(metric));
+    const knn::Index index(train.pixels, n, dim, knn::parse_metric(metric), nthreads);
     const auto t0 = std::chrono::steady_clock::now();
     const auto nb = index.search(test.pixels.data(), nq, 5, nthreads);
     const double s = since(t0);

@@ -24,7 +24,7 @@ void Knn::set_training_set(Dataset train, const std::string& where) {
     fail("knn: k={} is more than the {} training images{}", k_, train.size(), where);
   }
   train_ = std::move(train);
-  index_ = knn::Index(train_.pixels, train_.size(), train_.image_size(), metric_);
+  index_ = knn::Index(train_.pixels, train_.size(), train_.image_size(), metric_, threads());
 }
 
 void Knn::fit(const Dataset& train, const FitContext& ctx) {

@@ -33,8 +33,9 @@ class Index {
   static constexpr size_t kChunk = 1024;
 
   Index() = default;
-  // `pixels` holds n images of `dim` bytes; the index keeps its own copy.
-  Index(std::span<const uint8_t> pixels, size_t n, size_t dim, Metric metric);
+  // `pixels` holds n images of `dim` bytes; the index keeps its own copy,
+  // packed with up to `threads` threads.
+  Index(std::span<const uint8_t> pixels, size_t n, size_t dim, Metric metric, int threads);
 
   size_t size() const { return n_; }
   size_t dim() const { return dim_; }
