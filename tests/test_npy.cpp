@@ -75,5 +75,30 @@ TEST(Npy, RejectsAValueCountThatDoesNotFillTheShape) {
       {"5 values", "(2, 3)"});
 }
 
+TEST(Npy, Uint8RoundTripsAnyShape) {
+  TempDir dir;
+  const std::vector<uint8_t> v = {0, 1, 2, 127, 128, 255};
+  save_npy_u8(dir / "a.npy", v, {1, 2, 3});
+  const auto a = load_npy_u8(dir / "a.npy");
+  EXPECT_EQ(a.data, v);
+  EXPECT_EQ(a.shape, (std::vector<size_t>{1, 2, 3}));
+  save_npy_u8(dir / "b.npy", v, {6});
+  EXPECT_EQ(load_npy_u8(dir / "b.npy").shape, (std::vector<size_t>{6}));
+  EXPECT_NE(test::read_text(dir / "b.npy")
+                .find("{'descr': '|u1', 'fortran_order': False, 'shape': (6,), }"),
+            std::string::npos);
+}
+
+TEST(Npy, Uint8ReaderRejectsFloatsAndShortData) {
+  TempDir dir;
+  save_npy(dir / "f.npy", std::vector<float>(4), {4});
+  expect_error([&] { load_npy_u8(dir / "f.npy"); }, {"f.npy", "uint8", "|u1"});
+  save_npy_u8(dir / "a.npy", std::vector<uint8_t>(12), {3, 4});
+  std::string bytes = test::read_text(dir / "a.npy");
+  bytes.resize(bytes.size() - 1);
+  test::write_text(dir / "a.npy", bytes);
+  expect_error([&] { load_npy_u8(dir / "a.npy"); }, {"a.npy", "12 bytes", "11"});
+}
+
 }  // namespace
 }  // namespace fmnist

@@ -4,6 +4,8 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include <xgboost/c_api.h>
+
 #include <torch/version.h>  // macros only: cheap, unlike the rest of LibTorch
 
 #include <fmt/format.h>
@@ -31,6 +33,9 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
                                               NLOHMANN_JSON_VERSION_MINOR,
                                               NLOHMANN_JSON_VERSION_PATCH));
   v.emplace_back("LibTorch", TORCH_VERSION);
+  int major = 0, minor = 0, patch = 0;
+  XGBoostVersion(&major, &minor, &patch);
+  v.emplace_back("XGBoost", fmt::format("{}.{}.{}", major, minor, patch));
   return v;
 }
 

@@ -1,6 +1,7 @@
 #include "models/npy.hpp"
 
 #include <bit>
+#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -27,17 +28,13 @@ size_t product(const std::vector<size_t>& shape) {
   for (size_t s : shape) n *= s;
   return n;
 }
-}  // namespace
 
-void save_npy(const std::filesystem::path& path, const std::vector<float>& data,
-              const std::vector<size_t>& shape) {
-  if (product(shape) != data.size()) {
-    fail("{}: {} values do not fill shape {}", path.string(), data.size(), shape_text(shape));
-  }
-  std::string header =
-      fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': {}, }}", shape_text(shape));
-  // The format pads the header with spaces and a newline so the data starts
-  // on a 64-byte boundary.
+// The file: magic, version 1.0, header length, the header padded with spaces
+// and a newline so the data starts on a 64-byte boundary, then the data.
+std::string npy_bytes(const std::string& descr, const std::vector<size_t>& shape, const void* data,
+                      size_t nbytes) {
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+                                   descr, shape_text(shape));
   const size_t unpadded = 6 + 2 + 2 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
   header.push_back('\n');
@@ -47,13 +44,18 @@ void save_npy(const std::filesystem::path& path, const std::vector<float>& data,
   bytes += static_cast<char>(header.size() & 0xff);
   bytes += static_cast<char>(header.size() >> 8);
   bytes += header;
-  bytes.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
-  write_file_atomic(path, bytes);
+  bytes.append(static_cast<const char*>(data), nbytes);
+  return bytes;
 }
 
-std::vector<float> load_npy(const std::filesystem::path& path, const std::vector<size_t>& shape) {
-  const auto bytes = read_file(path);
-  const std::string name = path.string();
+struct Header {
+  std::string text;  // without spaces, so "(10, 784)" and "(10,784)" compare alike
+  size_t data_start = 0;
+};
+
+// Checks magic, version, dtype and C order.
+Header read_header(const std::vector<uint8_t>& bytes, const std::string& name,
+                   const std::string& descr, const std::string& dtype_words) {
   if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0) {
     fail("{}: not a .npy file (wrong magic)", name);
   }
@@ -70,27 +72,83 @@ std::vector<float> load_npy(const std::filesystem::path& path, const std::vector
     fail("{}: unsupported .npy version {}", name, major);
   }
   if (bytes.size() < start + header_len) fail("{}: truncated .npy header", name);
-  std::string header(reinterpret_cast<const char*>(bytes.data() + start), header_len);
-  // Strip spaces so "(10, 784)" and "(10,784)" compare alike.
-  std::erase(header, ' ');
-  if (header.find("'descr':'<f4'") == std::string::npos) {
-    fail("{}: expected little-endian float32 ('<f4') data; header is {}", name, header);
+  Header h;
+  h.text.assign(reinterpret_cast<const char*>(bytes.data() + start), header_len);
+  std::erase(h.text, ' ');
+  if (h.text.find("'descr':'" + descr + "'") == std::string::npos) {
+    fail("{}: expected {} ('{}') data; header is {}", name, dtype_words, descr, h.text);
   }
-  if (header.find("'fortran_order':False") == std::string::npos) {
-    fail("{}: expected C-ordered data; header is {}", name, header);
+  if (h.text.find("'fortran_order':False") == std::string::npos) {
+    fail("{}: expected C-ordered data; header is {}", name, h.text);
   }
+  h.data_start = start + header_len;
+  return h;
+}
+}  // namespace
+
+void save_npy(const std::filesystem::path& path, const std::vector<float>& data,
+              const std::vector<size_t>& shape) {
+  if (product(shape) != data.size()) {
+    fail("{}: {} values do not fill shape {}", path.string(), data.size(), shape_text(shape));
+  }
+  write_file_atomic(path, npy_bytes("<f4", shape, data.data(), data.size() * sizeof(float)));
+}
+
+std::vector<float> load_npy(const std::filesystem::path& path, const std::vector<size_t>& shape) {
+  const auto bytes = read_file(path);
+  const std::string name = path.string();
+  const Header h = read_header(bytes, name, "<f4", "little-endian float32");
   std::string want = shape_text(shape);
   std::erase(want, ' ');
-  if (header.find("'shape':" + want) == std::string::npos) {
-    fail("{}: expected shape {}; header is {}", name, shape_text(shape), header);
+  if (h.text.find("'shape':" + want) == std::string::npos) {
+    fail("{}: expected shape {}; header is {}", name, shape_text(shape), h.text);
   }
-  const size_t n = product(shape), data_start = start + header_len;
-  if (bytes.size() != data_start + n * sizeof(float)) {
+  const size_t n = product(shape);
+  if (bytes.size() != h.data_start + n * sizeof(float)) {
     fail("{}: expected {} bytes of data, found {}", name, n * sizeof(float),
-         bytes.size() - data_start);
+         bytes.size() - h.data_start);
   }
   std::vector<float> out(n);
-  std::memcpy(out.data(), bytes.data() + data_start, n * sizeof(float));
+  std::memcpy(out.data(), bytes.data() + h.data_start, n * sizeof(float));
+  return out;
+}
+
+void save_npy_u8(const std::filesystem::path& path, std::span<const uint8_t> data,
+                 const std::vector<size_t>& shape) {
+  if (product(shape) != data.size()) {
+    fail("{}: {} values do not fill shape {}", path.string(), data.size(), shape_text(shape));
+  }
+  write_file_atomic(path, npy_bytes("|u1", shape, data.data(), data.size()));
+}
+
+NpyU8 load_npy_u8(const std::filesystem::path& path) {
+  const auto bytes = read_file(path);
+  const std::string name = path.string();
+  const Header h = read_header(bytes, name, "|u1", "uint8");
+  // 'shape':(a,b,...) with any number of dimensions, a trailing comma for one.
+  const size_t at = h.text.find("'shape':(");
+  const size_t end = at == std::string::npos ? at : h.text.find(')', at);
+  if (end == std::string::npos) fail("{}: no shape in the header {}", name, h.text);
+  NpyU8 out;
+  const std::string dims = h.text.substr(at + 9, end - at - 9);
+  size_t pos = 0;
+  while (pos < dims.size()) {
+    size_t comma = dims.find(',', pos);
+    if (comma == std::string::npos) comma = dims.size();
+    const std::string item = dims.substr(pos, comma - pos);
+    size_t v = 0;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || ec != std::errc() || p != item.data() + item.size()) {
+      fail("{}: bad shape '({})' in the header", name, dims);
+    }
+    out.shape.push_back(v);
+    pos = comma + 1;
+  }
+  const size_t n = product(out.shape);
+  if (bytes.size() != h.data_start + n) {
+    fail("{}: expected {} bytes of data, found {}", name, n, bytes.size() - h.data_start);
+  }
+  out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(h.data_start), bytes.end());
   return out;
 }
 

@@ -6,10 +6,12 @@
 #include "core/error.hpp"
 #include "models/decision_tree.hpp"
 #include "models/kernel_svm.hpp"
+#include "models/knn.hpp"
 #include "models/linear_svm.hpp"
 #include "models/logreg.hpp"
 #include "models/naive_bayes.hpp"
 #include "models/random_forest.hpp"
+#include "models/xgboost.hpp"
 
 namespace fmnist {
 namespace {
@@ -30,6 +32,11 @@ std::vector<ModelEntry>& registry() {
       model_entry<RandomForest>(
           "forest", "classical",
           "Random forest, 100 CART trees on bootstrap samples, sqrt(784) pixels per node"),
+      model_entry<Knn>("knn", "classical",
+                       "k nearest neighbours on pixels, exact search (k=5, L2)"),
+      model_entry<XgBoost>(
+          "xgboost", "classical",
+          "Gradient-boosted trees, XGBoost hist, 200 rounds x 10 (XGBoost's JSON)"),
   };
   return all;
 }
