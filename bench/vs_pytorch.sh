@@ -12,7 +12,9 @@
 # training images/s | training ratio | our inference images/s | PyTorch
 # inference images/s (eval mode, batch 256) | inference ratio | test accuracy
 # ours / PyTorch (after this short training: a sanity check, not a result) |
-# runs, threads, load average.
+# runs, threads, load average. Speeds are medians over the runs; a ratio is
+# the median of the per-run ratios (each of ours against the PyTorch run
+# right after it, so a change in the machine's load hits both alike).
 #
 # fmnist always waits passively in OpenMP (src/core/threads.cpp). PyTorch is
 # given the same (OMP_WAIT_POLICY=PASSIVE) unless --torch-wait default: on a
@@ -38,7 +40,7 @@ bin=build/release/bench/bench_nn
 py=/usr/bin/python3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 load0=$(cut -d' ' -f1 /proc/loadavg)
-ours_train=() ours_pred=() theirs_train=() theirs_pred=()
+ours_train=() ours_pred=() theirs_train=() theirs_pred=() train_ratio=() pred_ratio=()
 for ((i = 0; i < runs; i++)); do
   $bin "$model:epochs=$epochs" "$images" "$threads" --val 0 --data "$data" --json >"$tmp/ours.json"
   ours_train+=("$(jq -r .train_images_per_second "$tmp/ours.json")")
@@ -51,6 +53,8 @@ for ((i = 0; i < runs; i++)); do
   theirs_train+=("$(jq -r .train_images_per_second "$tmp/theirs.json")")
   theirs_pred+=("$(jq -r .predict_images_per_second "$tmp/theirs.json")")
   theirs_acc=$(jq -r .test_accuracy "$tmp/theirs.json")
+  train_ratio+=("$(awk -v a="${ours_train[-1]}" -v b="${theirs_train[-1]}" 'BEGIN {print a/b}')")
+  pred_ratio+=("$(awk -v a="${ours_pred[-1]}" -v b="${theirs_pred[-1]}" 'BEGIN {print a/b}')")
   echo "run $((i + 1)): ours $(cat "$tmp/ours.json")" >&2
   echo "run $((i + 1)): torch $(cat "$tmp/theirs.json")" >&2
 done
@@ -58,9 +62,10 @@ load1=$(cut -d' ' -f1 /proc/loadavg)
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ot=$(median "${ours_train[@]}") op=$(median "${ours_pred[@]}")
 tt=$(median "${theirs_train[@]}") tp=$(median "${theirs_pred[@]}")
+tr=$(median "${train_ratio[@]}") pr=$(median "${pred_ratio[@]}")
 awk -v model="$model" -v images="$images" -v epochs="$epochs" -v ot="$ot" -v op="$op" \
-    -v tt="$tt" -v tp="$tp" -v oa="$ours_acc" -v ta="$theirs_acc" -v runs="$runs" \
+    -v tt="$tt" -v tp="$tp" -v tr="$tr" -v pr="$pr" -v oa="$ours_acc" -v ta="$theirs_acc" -v runs="$runs" \
     -v th="$threads" -v wait="$wait" -v l0="$load0" -v l1="$load1" 'BEGIN {
   printf "| %s | %d x %d | %.0f | %.0f | %.2fx | %.0f | %.0f | %.2fx | %.2f%% / %.2f%% | median of %d, %d threads, torch wait %s, load %s-%s |\n",
-    model, images, epochs, ot, tt, ot/tt, op, tp, op/tp, 100*oa, 100*ta, runs, th, wait, l0, l1
+    model, images, epochs, ot, tt, tr, op, tp, pr, 100*oa, 100*ta, runs, th, wait, l0, l1
 }'
