@@ -6,6 +6,7 @@
 #include "eval/metrics.hpp"
 #include "models/registry.hpp"
 #include "support/expect_error.hpp"
+#include "support/fitted.hpp"
 #include "support/fixtures.hpp"
 #include "support/real_subset.hpp"
 
@@ -13,16 +14,8 @@ namespace fmnist {
 namespace {
 
 using test::expect_error;
+using test::fitted;
 using test::TempDir;
-
-std::unique_ptr<Classifier> fitted(const std::string& spec, const Dataset& train,
-                                   uint64_t seed = 0) {
-  auto model = make_model(spec);
-  FitContext ctx;
-  ctx.seed = seed;
-  model->fit(train, ctx);
-  return model;
-}
 
 TEST(Forest, ReachesAccuracyFloorOnRealSubset) {
   const Dataset train = test::real_subset("train", 10000),

@@ -14,6 +14,7 @@
 #include "models/npy.hpp"
 #include "models/registry.hpp"
 #include "support/expect_error.hpp"
+#include "support/fitted.hpp"
 #include "support/fixtures.hpp"
 #include "support/python.hpp"
 #include "support/real_subset.hpp"
@@ -22,13 +23,8 @@ namespace fmnist {
 namespace {
 
 using test::expect_error;
+using test::fitted;
 using test::TempDir;
-
-std::unique_ptr<Classifier> fitted(const std::string& spec, const Dataset& train) {
-  auto model = make_model(spec);
-  model->fit(train, FitContext{});
-  return model;
-}
 
 const Knn& as_knn(const Classifier& c) {
   return dynamic_cast<const Knn&>(c);

@@ -4,6 +4,7 @@
 #include "eval/metrics.hpp"
 #include "models/registry.hpp"
 #include "support/expect_error.hpp"
+#include "support/fitted.hpp"
 #include "support/fixtures.hpp"
 #include "support/real_subset.hpp"
 
@@ -11,17 +12,8 @@ namespace fmnist {
 namespace {
 
 using test::expect_error;
+using test::fitted;
 using test::TempDir;
-
-std::unique_ptr<Classifier> fitted(const std::string& spec, const Dataset& train,
-                                   const Dataset* val = nullptr, uint64_t seed = 0) {
-  auto model = make_model(spec);
-  FitContext ctx;
-  ctx.seed = seed;
-  ctx.val = val;
-  model->fit(train, ctx);
-  return model;
-}
 
 TEST(LinearSvm, ReachesAccuracyFloorOnRealSubset) {
   const Dataset train = test::real_subset("train", 10000),
@@ -41,8 +33,8 @@ TEST(LinearSvm, CalibratedTemperatureLowersLogLossNotAccuracy) {
   std::iota(first.begin(), first.end(), 0u);
   std::iota(rest.begin(), rest.end(), 5000u);
   const Dataset train = all.subset(first), val = all.subset(rest);
-  auto calibrated = fitted("linear-svm:max_iter=50", train, &val);
-  auto plain = fitted("linear-svm:max_iter=50,proba=softmax", train, &val);
+  auto calibrated = fitted("linear-svm:max_iter=50", train, 0, &val);
+  auto plain = fitted("linear-svm:max_iter=50,proba=softmax", train, 0, &val);
   EXPECT_EQ(calibrated->predict(test_set), plain->predict(test_set));
   const double ll_cal = log_loss(calibrated->predict_proba(test_set), test_set.labels);
   const double ll_plain = log_loss(plain->predict_proba(test_set), test_set.labels);
@@ -65,10 +57,10 @@ TEST(LinearSvm, SaveLoadGivesBitIdenticalProbabilities) {
 TEST(LinearSvm, SameModelWithAnySeedAndThreadCount) {
   const Dataset train = test::real_subset("train", 3000);
   set_threads(1);
-  auto one = fitted("linear-svm:max_iter=15", train, nullptr, 1);
+  auto one = fitted("linear-svm:max_iter=15", train, 1);
   set_threads(2);
-  auto two = fitted("linear-svm:max_iter=15", train, nullptr, 1);
-  auto other_seed = fitted("linear-svm:max_iter=15", train, nullptr, 7);
+  auto two = fitted("linear-svm:max_iter=15", train, 1);
+  auto other_seed = fitted("linear-svm:max_iter=15", train, 7);
   set_threads(0);
   const auto p = one->predict_proba(train);
   EXPECT_EQ(two->predict_proba(train), p);

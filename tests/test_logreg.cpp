@@ -7,6 +7,7 @@
 #include "models/npy.hpp"
 #include "models/registry.hpp"
 #include "support/expect_error.hpp"
+#include "support/fitted.hpp"
 #include "support/fixtures.hpp"
 #include "support/real_subset.hpp"
 
@@ -14,16 +15,8 @@ namespace fmnist {
 namespace {
 
 using test::expect_error;
+using test::fitted;
 using test::TempDir;
-
-std::unique_ptr<Classifier> fitted(const std::string& spec, const Dataset& train,
-                                   uint64_t seed = 0) {
-  auto model = make_model(spec);
-  FitContext ctx;
-  ctx.seed = seed;
-  model->fit(train, ctx);
-  return model;
-}
 
 TEST(LogReg, ReachesAccuracyFloorOnRealSubset) {
   const Dataset train = test::real_subset("train", 10000),

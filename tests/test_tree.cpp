@@ -9,6 +9,7 @@
 #include "models/registry.hpp"
 #include "models/trees/cart.hpp"
 #include "support/expect_error.hpp"
+#include "support/fitted.hpp"
 #include "support/fixtures.hpp"
 #include "support/real_subset.hpp"
 
@@ -16,16 +17,8 @@ namespace fmnist {
 namespace {
 
 using test::expect_error;
+using test::fitted;
 using test::TempDir;
-
-std::unique_ptr<Classifier> fitted(const std::string& spec, const Dataset& train,
-                                   uint64_t seed = 0) {
-  auto model = make_model(spec);
-  FitContext ctx;
-  ctx.seed = seed;
-  model->fit(train, ctx);
-  return model;
-}
 
 // 4x4 images: class 1 when pixel 5 is bright, class 0 when dark; the other
 // pixels are noise that tells the classes nothing.

@@ -11,6 +11,7 @@
 #include "models/npy.hpp"
 #include "models/registry.hpp"
 #include "support/expect_error.hpp"
+#include "support/fitted.hpp"
 #include "support/fixtures.hpp"
 #include "support/python.hpp"
 #include "support/real_subset.hpp"
@@ -19,20 +20,11 @@ namespace fmnist {
 namespace {
 
 using test::expect_error;
+using test::fitted;
 using test::TempDir;
 
 // Small bins and trees keep these tests to a few seconds: with 784 pixels
 // the per-node histograms, not the images, are most of the work.
-std::unique_ptr<Classifier> fitted(const std::string& spec, const Dataset& train, uint64_t seed = 0,
-                                   const Dataset* val = nullptr) {
-  auto model = make_model(spec);
-  FitContext ctx;
-  ctx.seed = seed;
-  ctx.val = val;
-  model->fit(train, ctx);
-  return model;
-}
-
 nlohmann::json saved_json(const Classifier& model) {
   TempDir dir;
   model.save(dir.path());
