@@ -10,7 +10,7 @@
 
 namespace fmnist {
 
-RandomForest::RandomForest(Settings s) : Classifier(std::move(s)) {
+RandomForest::RandomForest(Settings s) : EnsembleClassifier(std::move(s)) {
   trees_ = settings_.get_int("trees", 100, "trees in the forest", 1, 100000);
   opts_ = trees::declare_tree_settings(settings_, 1, "sqrt");
   bootstrap_ = settings_.get_bool("bootstrap", true,
