@@ -89,6 +89,17 @@ TEST(NnTrain, CnnClearsItsFloorOnARealSubset) {
 const char* kSmallCnn =
     "cnn:channels=4-8,fc=16,epochs=2,batch=32,optimizer=adam,erase=0.5,dropout=0.3";
 const char* kSmallMlp = "mlp:hidden=32-16,epochs=2,batch=32,optimizer=sgd,lr=0.05,translate=1";
+// One small net of each other architecture.
+const char* kSmallOthers[] = {"cnn-rnn:channels=4,rnn_hidden=8,epochs=2,batch=32",
+                              "resnet:depth=8,width=4,epochs=2,batch=32",
+                              "mobilenetv2:width=0.1,epochs=2,batch=32",
+                              "vit:patch=7,dim=16,heads=2,blocks=1,mlp=32,epochs=2,batch=32"};
+
+std::vector<std::string> small_specs() {
+  std::vector<std::string> specs = {kSmallCnn, kSmallMlp};
+  specs.insert(specs.end(), std::begin(kSmallOthers), std::end(kSmallOthers));
+  return specs;
+}
 
 std::vector<float> fit_and_predict(const std::string& spec, uint64_t seed, const Dataset& train,
                                    const Dataset& eval, FitContext ctx = {}) {
@@ -100,7 +111,7 @@ std::vector<float> fit_and_predict(const std::string& spec, uint64_t seed, const
 
 TEST(NnTrain, SameSeedSameModelOtherSeedAnother) {
   auto train = test::make_dataset(200, 1), eval = test::make_dataset(40, 2);
-  for (const char* spec : {kSmallCnn, kSmallMlp}) {
+  for (const auto& spec : small_specs()) {
     SCOPED_TRACE(spec);
     auto a = fit_and_predict(spec, 5, train, eval);
     EXPECT_EQ(a, fit_and_predict(spec, 5, train, eval));
@@ -111,7 +122,7 @@ TEST(NnTrain, SameSeedSameModelOtherSeedAnother) {
 TEST(NnTrain, ReloadGivesIdenticalProbabilitiesFromEitherFormat) {
   test::TempDir dir;
   auto train = test::make_dataset(120, 1), eval = test::make_dataset(30, 2);
-  for (const char* spec : {kSmallCnn, kSmallMlp}) {
+  for (const auto& spec : small_specs()) {
     SCOPED_TRACE(spec);
     auto m = make_model(spec);
     m->fit(train, {});
@@ -141,6 +152,24 @@ TEST(NnTrain, PredictChecksImageSize) {
 }
 
 struct Interrupted {};
+
+TEST(NnTrain, TestTimeFlipAveragesTheImageAndItsMirror) {
+  auto train = test::make_dataset(120, 1), eval = test::make_dataset(20, 2);
+  Dataset mirrored = eval;
+  for (size_t i = 0; i < eval.size(); ++i)
+    for (int r = 0; r < eval.rows; ++r)
+      for (int c = 0; c < eval.cols; ++c)
+        mirrored.pixels[(i * eval.rows + r) * eval.cols + c] =
+            eval.pixels[(i * eval.rows + r) * eval.cols + (eval.cols - 1 - c)];
+  // tta only changes prediction: the same seed trains the same weights.
+  const auto plain = make_model(kSmallCnn), tta = make_model(std::string(kSmallCnn) + ",tta=true");
+  plain->fit(train, {});
+  tta->fit(train, {});
+  const auto a = plain->predict_proba(eval), b = plain->predict_proba(mirrored);
+  const auto both = tta->predict_proba(eval);
+  ASSERT_EQ(both.size(), a.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(both[i], (a[i] + b[i]) / 2, 1e-5) << i;
+}
 
 TEST(NnTrain, ResumedRunEndsWithTheWeightsOfAnUninterruptedOne) {
   test::TempDir dir;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "models/model_io.hpp"
 #include "models/registry.hpp"
 #include "support/expect_error.hpp"
@@ -37,14 +39,20 @@ TEST(Settings, ReadsTypedValuesAndRecordsThem) {
 }
 
 TEST(Settings, RejectsOutOfRangeAndBadValues) {
-  expect_error([] { Settings("m", {{"n", "11"}}).get_int("n", 1, "", 1, 10); },
-               {"m: setting n=11 is invalid", "from 1 to 10"});
+  expect_error(
+      [] {
+        Settings("m", {{"n", "11"}}).get_int("n", 1, "", 1, 10);
+      },
+      {"m: setting n=11 is invalid", "from 1 to 10"});
   expect_error([] { Settings("m", {{"n", "1.5"}}).get_int("n", 1, "", 1, 10); }, {"whole number"});
   expect_error([] { Settings("m", {{"x", "abc"}}).get_double("x", 1, "", 0, 2); }, {"x=abc"});
   expect_error([] { Settings("m", {{"x", "nan"}}).get_double("x", 1, "", 0, 2); }, {"x=nan"});
   expect_error([] { Settings("m", {{"b", "maybe"}}).get_bool("b", false, ""); }, {"true or false"});
-  expect_error([] { Settings("m", {{"c", "z"}}).get_choice("c", "a", "", {"a", "b"}); },
-               {"one of a, b"});
+  expect_error(
+      [] {
+        Settings("m", {{"c", "z"}}).get_choice("c", "a", "", {"a", "b"});
+      },
+      {"one of a, b"});
 }
 
 TEST(Settings, UnknownKeyListsKnownOnes) {
@@ -68,7 +76,8 @@ TEST(Registry, EveryModelBuildsWithDefaultsAndDocumentsItsSettings) {
     auto m = make_model(e.name);
     EXPECT_EQ(m->name(), e.name);
     EXPECT_FALSE(e.description.empty()) << e.name;
-    for (const auto& d : m->settings().declared()) EXPECT_FALSE(d.help.empty()) << e.name << "." << d.name;
+    for (const auto& d : m->settings().declared())
+      EXPECT_FALSE(d.help.empty()) << e.name << "." << d.name;
     // The canonical spec rebuilds the same settings.
     auto again = make_model(m->settings().canonical_spec());
     EXPECT_EQ(again->settings().canonical_spec(), m->settings().canonical_spec());
@@ -76,36 +85,55 @@ TEST(Registry, EveryModelBuildsWithDefaultsAndDocumentsItsSettings) {
 }
 
 // Every registered model, on a small generated set: probabilities are a
-// distribution per row, and a saved model reloads to bit-identical ones.
-TEST(Registry, EveryModelFitsAndReloadsToIdenticalProbabilities) {
-  auto train = test::make_dataset(400, 1), test_set = test::make_dataset(100, 2);
-  for (const auto& e : model_registry()) {
-    SCOPED_TRACE(e.name);
-    test::TempDir dir;
-    auto m = make_model(e.name);
-    FitContext ctx;
-    ctx.seed = 5;
-    ctx.val = &test_set;
-    m->fit(train, ctx);
-    auto p = m->predict_proba(test_set);
-    ASSERT_EQ(p.size(), test_set.size() * kNumClasses);
-    for (size_t i = 0; i < test_set.size(); ++i) {
-      double sum = 0;
-      for (int c = 0; c < kNumClasses; ++c) {
-        EXPECT_GE(p[i * kNumClasses + c], 0.f);
-        sum += p[i * kNumClasses + c];
-      }
-      EXPECT_NEAR(sum, 1.0, 1e-4);
+// distribution per row, and a saved model reloads to bit-identical ones. One
+// test per model, so ctest runs them side by side; nets train one epoch
+// (their recipe is checked on real data elsewhere).
+class EveryModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryModel, FitsAndReloadsToIdenticalProbabilities) {
+  const std::string name = GetParam();
+  bool neural = false;
+  for (const auto& e : model_registry()) neural |= e.name == name && e.family == "neural";
+  // Fewer images for the nets: one epoch of the biggest is slow on a CPU.
+  auto train = test::make_dataset(neural ? 96 : 400, 1), test_set = test::make_dataset(100, 2);
+  test::TempDir dir;
+  auto m = make_model(neural ? name + ":epochs=1" : name);
+  FitContext ctx;
+  ctx.seed = 5;
+  ctx.val = &test_set;
+  m->fit(train, ctx);
+  auto p = m->predict_proba(test_set);
+  ASSERT_EQ(p.size(), test_set.size() * kNumClasses);
+  for (size_t i = 0; i < test_set.size(); ++i) {
+    double sum = 0;
+    for (int c = 0; c < kNumClasses; ++c) {
+      EXPECT_GE(p[i * kNumClasses + c], 0.f);
+      sum += p[i * kNumClasses + c];
     }
-    save_model(*m, ModelInfo{}, dir / "m");
-    auto back = load_model(dir / "m");
-    EXPECT_EQ(back.model->predict_proba(test_set), p);
-    if (auto fi = m->feature_importance()) {
-      EXPECT_EQ(fi->overall.size(), train.image_size());
-      EXPECT_FALSE(fi->kind.empty());
-    }
+    EXPECT_NEAR(sum, 1.0, 1e-4);
+  }
+  save_model(*m, ModelInfo{}, dir / "m");
+  auto back = load_model(dir / "m");
+  EXPECT_EQ(back.model->predict_proba(test_set), p);
+  if (auto fi = m->feature_importance()) {
+    EXPECT_EQ(fi->overall.size(), train.image_size());
+    EXPECT_FALSE(fi->kind.empty());
   }
 }
+
+std::vector<std::string> registered_names() {
+  std::vector<std::string> names;
+  for (const auto& e : model_registry()) names.push_back(e.name);
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryModel, ::testing::ValuesIn(registered_names()),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& c : n)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace fmnist

@@ -46,6 +46,9 @@ TrainConfig read_train_config(Settings& s, const RecipeDefaults& d) {
       s.get_bool("restore_best", true, "end with the weights of the best validation epoch");
   c.channels_last = s.get_bool("channels_last", d.channels_last,
                                "NHWC memory layout for convolutions (often faster on CPUs)");
+  c.tta = s.get_bool("tta", false,
+                     "test-time augmentation: predict the mean of the image's and its "
+                     "mirror's probabilities (2x the inference time)");
   return c;
 }
 

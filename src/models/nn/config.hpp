@@ -10,12 +10,28 @@
 namespace fmnist::nn {
 
 struct NetSpec {
-  std::string arch;           // "mlp" or "cnn"
+  // mlp, cnn, cnn-rnn, resnet, mobilenetv2 or vit.
+  std::string arch;
   std::vector<int> hidden;    // mlp: widths of the hidden layers
-  std::vector<int> channels;  // cnn: channels of each conv block (each halves the image)
+  std::vector<int> channels;  // cnn, cnn-rnn: channels of each conv block (each halves the image)
   int fc = 128;               // cnn: width of the dense layer (0: none)
   double dropout = 0;
   bool batch_norm = true;
+  // cnn-rnn: the rows of the conv features, top to bottom, are the sequence.
+  std::string rnn = "lstm";  // lstm or gru
+  int rnn_hidden = 128;
+  bool bidirectional = true;
+  // resnet: pre-activation, 6n+2 layers, stages of width, 2x, 4x channels.
+  int depth = 20;
+  int width = 16;
+  // mobilenetv2: channel multiplier of every layer (the last one never shrinks).
+  double width_mult = 1.0;
+  // vit
+  int patch = 4;
+  int dim = 128;
+  int heads = 4;
+  int blocks = 6;
+  int mlp_dim = 256;
 };
 
 struct AugmentConfig {
@@ -45,6 +61,7 @@ struct TrainConfig {
   std::string monitor = "val_loss";  // val_loss or val_accuracy
   bool restore_best = true;
   bool channels_last = false;
+  bool tta = false;  // predict: average over the image and its mirror
 };
 
 // The recipe defaults a model chooses for itself.

@@ -53,3 +53,108 @@ Cnn::Cnn(Settings s) : NeuralClassifier(std::move(s)) {
 }
 
 }  // namespace fmnist::nn
+
+namespace fmnist::nn {
+namespace {
+// The cnn's recipe (and the cnn-rnn's): AdamW with one-cycle, label
+// smoothing, flips and 2-pixel shifts.
+RecipeDefaults convnet_recipe() {
+  RecipeDefaults d;
+  d.epochs = 15;
+  d.batch = 128;
+  d.optimizer = "adamw";
+  d.lr = 3e-3;
+  d.weight_decay = 5e-4;
+  d.schedule = "onecycle";
+  d.label_smoothing = 0.1;
+  d.augment.flip = true;
+  d.augment.translate = 2;
+  d.channels_last = true;
+  return d;
+}
+
+// Deep residual nets: SGD with Nesterov momentum at 0.1 and weight decay
+// 5e-4, as in the CIFAR recipes they come from, with random erasing on top
+// of flips and shifts.
+RecipeDefaults residual_recipe() {
+  RecipeDefaults d;
+  d.epochs = 30;
+  d.batch = 128;
+  d.optimizer = "sgd";
+  d.lr = 0.1;
+  d.weight_decay = 5e-4;
+  d.schedule = "onecycle";
+  d.augment.flip = true;
+  d.augment.translate = 2;
+  d.augment.erase = 0.5;
+  d.channels_last = true;
+  return d;
+}
+}  // namespace
+
+CnnRnn::CnnRnn(Settings s) : NeuralClassifier(std::move(s)) {
+  NetSpec spec;
+  spec.arch = "cnn-rnn";
+  spec.channels = parse_widths(
+      "cnn-rnn", "channels",
+      settings_.get_string("channels", "32-64",
+                           "channels of each 3x3 conv-BN-ReLU-maxpool block, e.g. 32-64"),
+      1, 4096, false);
+  spec.rnn = settings_.get_choice("rnn", "lstm", "the recurrent layer reading the feature rows",
+                                  {"lstm", "gru"});
+  spec.rnn_hidden = settings_.get_int("rnn_hidden", 128, "units of the recurrent layer", 1, 65536);
+  spec.bidirectional =
+      settings_.get_bool("bidirectional", true, "read the rows top-down and bottom-up");
+  spec.dropout = settings_.get_double("dropout", 0.25, "dropout before the dense layer", 0, 0.95);
+  set_spec(spec);
+  read_recipe(convnet_recipe());
+}
+
+ResNet::ResNet(Settings s) : NeuralClassifier(std::move(s)) {
+  NetSpec spec;
+  spec.arch = "resnet";
+  spec.depth =
+      settings_.get_int("depth", 20, "layers, 6n+2: 20 is ResNet-20, 56 ResNet-56", 8, 1000);
+  spec.width = settings_.get_int(
+      "width", 16, "channels of the first stage (the next two have 2x and 4x)", 1, 1024);
+  spec.dropout = settings_.get_double("dropout", 0, "dropout before the dense layer", 0, 0.95);
+  set_spec(spec);
+  read_recipe(residual_recipe());
+}
+
+MobileNetV2::MobileNetV2(Settings s) : NeuralClassifier(std::move(s)) {
+  NetSpec spec;
+  spec.arch = "mobilenetv2";
+  spec.width_mult = settings_.get_double(
+      "width", 1.0, "width multiplier of every layer's channels (0.5: about 4x cheaper)", 0.1, 4);
+  spec.dropout = settings_.get_double("dropout", 0.2, "dropout before the dense layer", 0, 0.95);
+  set_spec(spec);
+  read_recipe(residual_recipe());
+}
+
+Vit::Vit(Settings s) : NeuralClassifier(std::move(s)) {
+  NetSpec spec;
+  spec.arch = "vit";
+  spec.patch =
+      settings_.get_int("patch", 4, "side of the square patches (tokens: 28/4 = 7x7)", 1, 64);
+  spec.dim = settings_.get_int("dim", 128, "width of the tokens", 8, 4096);
+  spec.heads = settings_.get_int("heads", 4, "attention heads (must divide dim)", 1, 64);
+  spec.blocks = settings_.get_int("blocks", 6, "transformer blocks", 1, 64);
+  spec.mlp_dim = settings_.get_int("mlp", 256, "hidden width of each block's MLP", 1, 65536);
+  spec.dropout = settings_.get_double("dropout", 0.1, "dropout in attention and MLPs", 0, 0.95);
+  set_spec(spec);
+  RecipeDefaults d;
+  d.epochs = 40;
+  d.batch = 128;
+  d.optimizer = "adamw";
+  d.lr = 1e-3;
+  d.weight_decay = 0.05;
+  d.schedule = "onecycle";
+  d.label_smoothing = 0.1;
+  d.augment.flip = true;
+  d.augment.translate = 2;
+  d.augment.erase = 0.25;
+  read_recipe(d);
+}
+
+}  // namespace fmnist::nn

@@ -1,53 +1,34 @@
 #include "models/nn/net.hpp"
 
+#include <cmath>
+#include <map>
 #include <numeric>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "models/nn/arch/arch.hpp"
 
 namespace fmnist::nn {
 namespace tnn = torch::nn;
 
 Net::Net(const NetSpec& s, int rows, int cols) : spec(s) {
+  using Builder = void (*)(tnn::Sequential&, const NetSpec&, int, int);
+  static const std::map<std::string, Builder> builders = {{"mlp", arch::build_mlp},
+                                                          {"cnn", arch::build_cnn},
+                                                          {"cnn-rnn", arch::build_cnn_rnn},
+                                                          {"resnet", arch::build_resnet},
+                                                          {"mobilenetv2", arch::build_mobilenetv2},
+                                                          {"vit", arch::build_vit}};
+  auto it = builders.find(s.arch);
+  if (it == builders.end()) fail("unknown architecture '{}'", s.arch);
   tnn::Sequential seq;
-  if (s.arch == "mlp") {
-    int in = rows * cols;
-    seq->push_back(tnn::Flatten());
-    for (int width : s.hidden) {
-      seq->push_back(tnn::Linear(in, width));
-      seq->push_back(tnn::ReLU());
-      if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
-      in = width;
-    }
-    seq->push_back(tnn::Linear(in, kNumClasses));
-  } else if (s.arch == "cnn") {
-    int in = 1, h = rows, w = cols;
-    for (int ch : s.channels) {
-      if (h < 2 || w < 2)
-        fail("cnn: {} conv blocks shrink {}x{} images to nothing", s.channels.size(), rows, cols);
-      // The conv bias is redundant before batch norm, which has its own shift.
-      seq->push_back(tnn::Conv2d(tnn::Conv2dOptions(in, ch, 3).padding(1).bias(!s.batch_norm)));
-      if (s.batch_norm) seq->push_back(tnn::BatchNorm2d(ch));
-      seq->push_back(tnn::ReLU());
-      seq->push_back(tnn::MaxPool2d(2));
-      in = ch;
-      h /= 2;
-      w /= 2;
-    }
-    seq->push_back(tnn::Flatten());
-    int features = in * h * w;
-    if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
-    if (s.fc > 0) {
-      seq->push_back(tnn::Linear(features, s.fc));
-      seq->push_back(tnn::ReLU());
-      if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
-      features = s.fc;
-    }
-    seq->push_back(tnn::Linear(features, kNumClasses));
-  } else {
-    fail("unknown architecture '{}'", s.arch);
-  }
+  it->second(seq, s, rows, cols);
   layers = register_module("layers", seq);
+}
+
+bool is_convnet(const NetSpec& spec) {
+  return spec.arch == "cnn" || spec.arch == "cnn-rnn" || spec.arch == "resnet" ||
+         spec.arch == "mobilenetv2";
 }
 
 torch::Tensor Net::forward(torch::Tensor x) {
@@ -57,7 +38,7 @@ torch::Tensor Net::forward(torch::Tensor x) {
 void Net::place(torch::Device dev, bool nhwc) {
   device = dev;
   to(dev);
-  channels_last = nhwc && spec.arch == "cnn";
+  channels_last = nhwc && is_convnet(spec);
   if (!channels_last) return;
   for (auto& p : parameters()) {
     if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
@@ -89,10 +70,11 @@ torch::Tensor make_input(const Dataset& data, std::span<const uint32_t> idx, con
 }
 
 void for_each_logits(Net& net, const Dataset& data, const Normalizer& norm,
-                     const std::function<void(size_t start, const torch::Tensor& logits)>& fn) {
+                     const std::function<void(size_t start, const torch::Tensor& logits)>& fn,
+                     bool mirror) {
   // A batch's activations should fit in a core's share of L2/L3: a conv
   // layer holds ~100 kB per 28x28 image, a dense layer far less.
-  const size_t batch = net.spec.arch == "cnn" ? 128 : 1024;
+  const size_t batch = net.spec.arch == "mlp" ? 1024 : 128;
   torch::InferenceMode guard;
   const bool was_training = net.is_training();
   net.eval();
@@ -101,7 +83,13 @@ void for_each_logits(Net& net, const Dataset& data, const Normalizer& norm,
     const size_t n = std::min(batch, data.size() - start);
     idx.resize(n);
     std::iota(idx.begin(), idx.end(), static_cast<uint32_t>(start));
-    auto logits = net.forward(make_input(data, idx, norm, nullptr, nullptr, net));
+    auto x = make_input(data, idx, norm, nullptr, nullptr, net);
+    auto logits = net.forward(x);
+    if (mirror) {
+      auto both = torch::stack(
+          {torch::log_softmax(logits, 1), torch::log_softmax(net.forward(x.flip({3})), 1)});
+      logits = torch::logsumexp(both, 0) - std::log(2.0);
+    }
     fn(start, logits.to(torch::kCPU).to(torch::kFloat).contiguous());
   }
   net.train(was_training);

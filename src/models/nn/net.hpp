@@ -11,7 +11,7 @@
 
 namespace fmnist::nn {
 
-// Both architectures are one Sequential, so parameter names ("layers.1.weight")
+// Every architecture is one Sequential, so parameter names ("layers.1.weight")
 // match a PyTorch nn.Sequential built the same way, and a safetensors file of
 // ours loads into it with load_state_dict.
 struct Net : torch::nn::Module {
@@ -27,6 +27,9 @@ struct Net : torch::nn::Module {
   bool channels_last = false;
 };
 
+// Nets whose activations are images (channels-last pays off for them).
+bool is_convnet(const NetSpec& spec);
+
 // Parameters then buffers, by name, in the module's order: what checkpoints
 // and weight files hold.
 std::vector<std::pair<std::string, torch::Tensor>> named_state(Net& net);
@@ -41,7 +44,10 @@ torch::Tensor make_input(const Dataset& data, std::span<const uint32_t> idx, con
 
 // Runs the net in eval mode without autograd over `data` in batches small
 // enough to stay in cache, handing each batch's logits (on the CPU) to `fn`.
+// With `mirror`, the logits are log of the mean of the probabilities of each
+// image and its left-right mirror (test-time augmentation).
 void for_each_logits(Net& net, const Dataset& data, const Normalizer& norm,
-                     const std::function<void(size_t start, const torch::Tensor& logits)>& fn);
+                     const std::function<void(size_t start, const torch::Tensor& logits)>& fn,
+                     bool mirror = false);
 
 }  // namespace fmnist::nn

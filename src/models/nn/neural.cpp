@@ -77,10 +77,13 @@ void NeuralClassifier::predict_proba(const Dataset& data, float* out) const {
     fail("{}: model expects {}x{} images ({} pixels), data has {}x{} ({} pixels)", name(), rows_,
          cols_, rows_ * cols_, data.rows, data.cols, data.image_size());
   }
-  for_each_logits(*net_, data, norm_, [&](size_t start, const torch::Tensor& logits) {
-    auto p = torch::softmax(logits, 1).contiguous();
-    std::memcpy(out + start * kNumClasses, p.data_ptr<float>(), p.numel() * sizeof(float));
-  });
+  for_each_logits(
+      *net_, data, norm_,
+      [&](size_t start, const torch::Tensor& logits) {
+        auto p = torch::softmax(logits, 1).contiguous();
+        std::memcpy(out + start * kNumClasses, p.data_ptr<float>(), p.numel() * sizeof(float));
+      },
+      cfg_.tta);
 }
 
 // weights.pt is LibTorch's own archive; weights.safetensors holds the same

@@ -62,4 +62,32 @@ class Cnn final : public NeuralClassifier {
   std::string name() const override { return "cnn"; }
 };
 
+// The cnn's conv blocks, whose feature rows feed a (bidirectional) LSTM or GRU.
+class CnnRnn final : public NeuralClassifier {
+ public:
+  explicit CnnRnn(Settings s);
+  std::string name() const override { return "cnn-rnn"; }
+};
+
+// Pre-activation ResNet, ResNet-20 by default.
+class ResNet final : public NeuralClassifier {
+ public:
+  explicit ResNet(Settings s);
+  std::string name() const override { return "resnet"; }
+};
+
+// MobileNetV2's inverted residual blocks with a stride plan for 28x28.
+class MobileNetV2 final : public NeuralClassifier {
+ public:
+  explicit MobileNetV2(Settings s);
+  std::string name() const override { return "mobilenetv2"; }
+};
+
+// A small vision transformer on 4x4 patches.
+class Vit final : public NeuralClassifier {
+ public:
+  explicit Vit(Settings s);
+  std::string name() const override { return "vit"; }
+};
+
 }  // namespace fmnist::nn
