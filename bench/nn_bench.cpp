@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "core/threads.hpp"
 #include "data/source.hpp"
 #include "eval/metrics.hpp"
@@ -26,6 +27,7 @@
 int main(int argc, char** argv) {
   using namespace fmnist;
   prefer_passive_openmp(argv);
+  keep_freed_memory_for_reuse();
   nn::register_neural_models();
   std::vector<std::string> pos;
   bool json = false;

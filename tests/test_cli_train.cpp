@@ -1,6 +1,15 @@
 // End-to-end: fmnist models / train / eval through the binary.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "data/idx.hpp"
@@ -14,8 +23,10 @@ namespace fs = std::filesystem;
 using test::TempDir;
 
 void write_data(const TempDir& dir) {
-  save_idx(test::make_dataset(300, 1), dir / "train-images-idx3-ubyte.gz", dir / "train-labels-idx1-ubyte.gz");
-  save_idx(test::make_dataset(100, 2), dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz");
+  save_idx(test::make_dataset(300, 1), dir / "train-images-idx3-ubyte.gz",
+           dir / "train-labels-idx1-ubyte.gz");
+  save_idx(test::make_dataset(100, 2), dir / "t10k-images-idx3-ubyte.gz",
+           dir / "t10k-labels-idx1-ubyte.gz");
 }
 
 TEST(CliTrain, ModelsListsEveryModelWithSettings) {
@@ -32,8 +43,8 @@ TEST(CliTrain, TrainSavesModelAndMetricsAndEvalReproducesThem) {
   TempDir dir;
   write_data(dir);
   auto out = (dir / "model").string();
-  auto r = run_fmnist({"--seed", "3", "train", "--model", "naive-bayes", "--data", dir.path().string(),
-                       "--val", "50", "--out", out, "--json"});
+  auto r = run_fmnist({"--seed", "3", "train", "--model", "naive-bayes", "--data",
+                       dir.path().string(), "--val", "50", "--out", out, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto metrics = nlohmann::json::parse(r.out);
   EXPECT_EQ(metrics["train"]["images"], 250);
@@ -55,13 +66,87 @@ TEST(CliTrain, TrainSavesModelAndMetricsAndEvalReproducesThem) {
   }
 }
 
+// A net killed with SIGKILL part-way through and then run again with
+// --resume ends with exactly the model of a run that was never interrupted.
+TEST(CliTrain, ResumeAfterSigkillEndsWithTheUninterruptedModel) {
+  TempDir dir;
+  write_data(dir);
+  const std::string spec = "cnn:channels=4-8,fc=16,epochs=20,batch=32";
+  auto args = [&](const std::string& out) {
+    return std::vector<std::string>{"--seed",
+                                    "3",
+                                    "--threads",
+                                    "1",
+                                    "train",
+                                    "--model",
+                                    spec,
+                                    "--data",
+                                    dir.path().string(),
+                                    "--val",
+                                    "50",
+                                    "--out",
+                                    out,
+                                    "--checkpoint",
+                                    (dir / "ckpt").string(),
+                                    "--json"};
+  };
+  auto whole = run_fmnist(args((dir / "whole").string()));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  fs::remove_all(dir / "ckpt");
+
+  // Start the same run and kill it as soon as its first checkpoint lands.
+  std::vector<std::string> argv_s = {FMNIST_BINARY};
+  for (auto& a : args((dir / "resumed").string())) argv_s.push_back(a);
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  const fs::path state = dir / "ckpt" / "checkpoint" / "state.json";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (!fs::exists(state) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run ended before it could be killed";
+  const int done = nlohmann::json::parse(test::read_text(state))["state"]["epoch"];
+  EXPECT_LT(done, 20);
+  EXPECT_FALSE(fs::exists(dir / "resumed"));
+
+  auto args_resume = args((dir / "resumed").string());
+  args_resume.push_back("--resume");
+  auto resumed = run_fmnist(args_resume);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resuming"), std::string::npos) << resumed.err;
+  auto a = nlohmann::json::parse(whole.out), b = nlohmann::json::parse(resumed.out);
+  for (const char* split : {"train", "validation", "test"}) {
+    EXPECT_EQ(a[split]["accuracy"], b[split]["accuracy"]) << split;
+    EXPECT_EQ(a[split]["log_loss"], b[split]["log_loss"]) << split;
+  }
+  // A checkpoint the user named is theirs to remove; the default one is not kept.
+  EXPECT_TRUE(fs::exists(state));
+  auto plain = run_fmnist({"train", "--model", "mlp:hidden=8,epochs=1", "--data",
+                           dir.path().string(), "--val", "50", "--out", (dir / "plain").string()});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_TRUE(fs::exists(dir / "plain" / "model.json"));
+  EXPECT_FALSE(fs::exists(dir / "plain.checkpoint"));
+}
+
 TEST(CliTrain, UnknownModelAndSettingAreOneLineErrors) {
   TempDir dir;
   write_data(dir);
-  auto r = run_fmnist({"train", "--model", "nope", "--data", dir.path().string(), "--out", (dir / "m").string()});
+  auto r = run_fmnist(
+      {"train", "--model", "nope", "--data", dir.path().string(), "--out", (dir / "m").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown model 'nope'"), std::string::npos) << r.err;
-  r = run_fmnist({"train", "--model", "naive-bayes:zz=1", "--data", dir.path().string(), "--out", (dir / "m").string()});
+  r = run_fmnist({"train", "--model", "naive-bayes:zz=1", "--data", dir.path().string(), "--out",
+                  (dir / "m").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown setting 'zz'"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "m"));

@@ -15,6 +15,8 @@ struct TrainOptions {
   DataOptions data;
   std::string spec;
   std::string out;
+  std::string checkpoint;  // empty: OUT.checkpoint
+  bool resume = false;
   bool json = false;
 };
 
@@ -23,6 +25,12 @@ int run_train(const TrainOptions& o, const Globals& g) {
   DataSplits data = load_data_verbose(o.data, g);
   FitContext ctx;
   ctx.seed = g.seed;
+  // Models trained in epochs checkpoint after each one; the others ignore it.
+  const bool own_checkpoint = o.checkpoint.empty();
+  std::filesystem::path out_dir(o.out);
+  if (!out_dir.has_filename()) out_dir = out_dir.parent_path();  // "models/cnn/"
+  ctx.checkpoint_dir = own_checkpoint ? out_dir.string() + ".checkpoint" : o.checkpoint;
+  ctx.resume = o.resume;
   TrainResult r = train_and_score(o.spec, data, ctx);
   ModelInfo info;
   info.class_names = data.class_names;
@@ -36,6 +44,11 @@ int run_train(const TrainOptions& o, const Globals& g) {
   info.extra["metrics"] = r.metrics;
   save_model(*r.model, info, o.out);
   write_file_atomic(std::filesystem::path(o.out) / "metrics.json", r.metrics.dump(2) + "\n");
+  // The run is complete and saved: a default checkpoint has done its job.
+  if (own_checkpoint) {
+    std::error_code ec;
+    std::filesystem::remove_all(ctx.checkpoint_dir, ec);
+  }
   if (o.json) {
     fmt::print("{}\n", r.metrics.dump(2));
   } else {
@@ -49,8 +62,10 @@ int run_train(const TrainOptions& o, const Globals& g) {
 
 void print_metrics(const nlohmann::json& m) {
   fmt::print("model        {}\n", m.value("spec", ""));
-  if (m.value("parameters", -1) >= 0) fmt::print("parameters   {}\n", m["parameters"].get<int64_t>());
-  if (m.contains("fit_seconds")) fmt::print("fit          {:.2f} s\n", m["fit_seconds"].get<double>());
+  if (m.value("parameters", -1) >= 0)
+    fmt::print("parameters   {}\n", m["parameters"].get<int64_t>());
+  if (m.contains("fit_seconds"))
+    fmt::print("fit          {:.2f} s\n", m["fit_seconds"].get<double>());
   for (const char* split : {"train", "validation", "test"}) {
     if (!m.contains(split) || !m[split].contains("accuracy")) continue;
     const auto& s = m[split];
@@ -67,15 +82,25 @@ void add_train_command(CLI::App& app, Globals& g, Action& action) {
   auto* cmd = app.add_subcommand("train", "Train a model and save it with its metrics");
   cmd->add_option("-m,--model", o->spec, "Model spec: NAME[:key=value,...] (see 'fmnist models')")
       ->required();
-  cmd->add_option("-o,--out", o->out, "Directory to save the model in (model.json, weights, metrics.json)")
+  cmd->add_option("-o,--out", o->out,
+                  "Directory to save the model in (model.json, weights, metrics.json)")
       ->required();
   cmd->add_flag("--json", o->json, "Print the metrics as JSON");
+  cmd->add_option(
+      "--checkpoint", o->checkpoint,
+      "Neural nets: directory for the end-of-epoch checkpoint (default: OUT.checkpoint, "
+      "removed once the model is saved)");
+  cmd->add_flag("--resume", o->resume,
+                "Neural nets: continue an interrupted run from its checkpoint (same spec, seed "
+                "and data); the result is the same as an uninterrupted run");
   add_data_options(cmd, o->data);
   cmd->footer(
       "Examples:\n"
       "  fmnist train --model logreg --out models/logreg\n"
       "  fmnist train --model \"forest:trees=200,max_depth=20\" --seed 7 --out models/forest\n"
-      "  fmnist train --model naive-bayes --data data/kaggle --val 0 --out models/nb");
+      "  fmnist train --model naive-bayes --data data/kaggle --val 0 --out models/nb\n"
+      "  fmnist train --model cnn --out models/cnn     # interrupted? the same command with "
+      "--resume");
   cmd->callback([o, &g, &action] { action = [o, &g] { return run_train(*o, g); }; });
 }
 

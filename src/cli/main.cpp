@@ -8,6 +8,7 @@
 #include "cli/common.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/memory.hpp"
 #include "core/threads.hpp"
 #include "core/version.hpp"
 #include "models/nn/register.hpp"
@@ -42,6 +43,7 @@ DataSplits load_data_verbose(DataOptions opts, const Globals& g) {
 int main(int argc, char** argv) {
   using namespace fmnist;
   prefer_passive_openmp(argv);
+  keep_freed_memory_for_reuse();
   nn::register_neural_models();
   cli::Globals g;
   cli::Action action;
