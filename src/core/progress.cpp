@@ -15,7 +15,9 @@ namespace {
 std::atomic<double> g_log_interval{10.0};
 }
 
-void Progress::set_log_interval(double seconds) { g_log_interval = seconds; }
+void Progress::set_log_interval(double seconds) {
+  g_log_interval = seconds;
+}
 
 std::string format_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
@@ -58,6 +60,16 @@ void Progress::update(uint64_t done, const std::string& status) {
   if (since < (tty_ ? 0.1 : g_log_interval.load())) return;
   last_draw_ = now;
   draw(false);
+}
+
+void Progress::note(const std::string& line) {
+  if (!enabled_) return;
+  if (tty_) {
+    fmt::print(stderr, "\r\033[K{}\n", line);
+    draw(false);
+  } else {
+    log::write("", line);
+  }
 }
 
 void Progress::finish(const std::string& status) {

@@ -18,6 +18,8 @@ class Progress {
   // Sets the amount done so far, with an optional status such as "loss 0.31".
   void update(uint64_t done, const std::string& status = "");
   void advance(uint64_t by = 1, const std::string& status = "") { update(done_ + by, status); }
+  // Prints `line` above the bar to stay (a log line when not on a terminal).
+  void note(const std::string& line);
   // Ends the line; called by the destructor if not called before.
   void finish(const std::string& status = "");
 

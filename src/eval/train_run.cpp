@@ -61,6 +61,7 @@ TrainResult train_and_score(const std::string& spec, const DataSplits& data, Fit
     ctx.progress = [&bar](double done, double total, const std::string& status) {
       bar->update(total > 0 ? static_cast<uint64_t>(std::lround(1000 * done / total)) : 0, status);
     };
+    ctx.note = [&bar](const std::string& line) { bar->note(line); };
   }
   const auto t0 = std::chrono::steady_clock::now();
   r.model->fit(data.train, ctx);

@@ -26,6 +26,8 @@ struct FitContext {
   // Called now and then with work done and total (in the model's own units,
   // e.g. trees or epochs) and a short status ("loss 0.31"). May be empty.
   std::function<void(double done, double total, const std::string& status)> progress;
+  // A line worth keeping on screen (a finished epoch's summary). May be empty.
+  std::function<void(const std::string& line)> note;
   // Where a model may keep checkpoints between epochs (empty: none), and
   // whether to continue from the last one found there.
   std::filesystem::path checkpoint_dir;
@@ -34,13 +36,16 @@ struct FitContext {
   void report(double done, double total, const std::string& status = "") const {
     if (progress) progress(done, total, status);
   }
+  void keep(const std::string& line) const {
+    if (note) note(line);
+  }
 };
 
 // Importance of each input pixel, for the 28x28 maps of the report.
 struct FeatureImportance {
-  std::string kind;                             // "weights", "gain", "impurity"...
-  std::vector<float> overall;                   // rows*cols values
-  std::vector<std::vector<float>> per_class;    // optional: kNumClasses x rows*cols
+  std::string kind;                           // "weights", "gain", "impurity"...
+  std::vector<float> overall;                 // rows*cols values
+  std::vector<std::vector<float>> per_class;  // optional: kNumClasses x rows*cols
 };
 
 class Classifier {

@@ -158,7 +158,15 @@ class Trainer {
       if (h.contains("val_accuracy"))
         status += fmt::format(" val {:.2f}%", 100 * h["val_accuracy"].get<double>());
       ctx_.report(st_.epoch, cfg_.epochs, status);
-      log::debug("{} ({:.1f} s)", status, h["seconds"].get<double>());
+      std::string line =
+          fmt::format("epoch {}/{} loss {:.4f} acc {:.2f}%", st_.epoch, cfg_.epochs,
+                      h["train_loss"].get<double>(), 100 * h["train_accuracy"].get<double>());
+      if (h.contains("val_accuracy"))
+        line += fmt::format(" val_loss {:.4f} val_acc {:.2f}%", h["val_loss"].get<double>(),
+                            100 * h["val_accuracy"].get<double>());
+      ctx_.keep(line + fmt::format(" lr {:.2g} ({:.1f} s, {:.0f} img/s)", h["lr"].get<double>(),
+                                   h["seconds"].get<double>(),
+                                   h["images_per_second"].get<double>()));
     }
     if (cfg_.patience > 0 && cfg_.restore_best && !best_.empty()) {
       torch::NoGradGuard no_grad;
