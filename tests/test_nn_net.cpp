@@ -31,18 +31,22 @@ NetSpec cnn_spec(std::vector<int> channels, int fc, bool bn = true, double dropo
   return s;
 }
 
+int64_t count_parameters(Net& net) {
+  int64_t n = 0;
+  for (auto& p : net.parameters()) n += p.numel();
+  return n;
+}
+
 TEST(NnNet, OutputShapesAndParameterCounts) {
   Net mlp(mlp_spec({400, 100}, 0.2), 28, 28);
   EXPECT_EQ(mlp.forward(torch::randn({5, 1, 28, 28})).sizes(), (std::vector<int64_t>{5, 10}));
-  int64_t n = 0;
-  for (auto& p : mlp.parameters()) n += p.numel();
+  int64_t n = count_parameters(mlp);
   EXPECT_EQ(n, 784 * 400 + 400 + 400 * 100 + 100 + 100 * 10 + 10);
 
   Net cnn(cnn_spec({32, 64}, 128, true, 0.25), 28, 28);
   EXPECT_EQ(cnn.forward(torch::randn({3, 1, 28, 28})).sizes(), (std::vector<int64_t>{3, 10}));
   // conv1 (no bias before BN) + BN, conv2 + BN, FC 64*7*7 -> 128, FC 128 -> 10.
-  n = 0;
-  for (auto& p : cnn.parameters()) n += p.numel();
+  n = count_parameters(cnn);
   EXPECT_EQ(n, 9 * 32 + 64 + 9 * 32 * 64 + 128 + 3136 * 128 + 128 + 1290);
 
   // Odd sizes and three blocks: 20 -> 10 -> 5 -> 2.
@@ -124,16 +128,14 @@ TEST(NnNet, CnnRnnReadsFeatureRowsWithAnLstmOrAGru) {
   EXPECT_EQ(lstm.forward(torch::randn({3, 1, 28, 28})).sizes(), (std::vector<int64_t>{3, 10}));
   // 7 rows of 64 x 7 = 448 features; per direction an LSTM has 4 gates of
   // input and recurrent weights and two biases.
-  int64_t n = 0;
-  for (auto& p : lstm.parameters()) n += p.numel();
+  int64_t n = count_parameters(lstm);
   const int64_t convs = 9 * 32 + 64 + 9 * 32 * 64 + 128;
   EXPECT_EQ(n, convs + 2 * 4 * 128 * (448 + 128 + 2) + 256 * 10 + 10);
 
   s.rnn = "gru";
   s.bidirectional = false;
   Net gru(s, 28, 28);
-  n = 0;
-  for (auto& p : gru.parameters()) n += p.numel();
+  n = count_parameters(gru);
   EXPECT_EQ(n, convs + 3 * 128 * (448 + 128 + 2) + 128 * 10 + 10);
   gru.place(torch::kCPU, true);  // channels-last input
   EXPECT_EQ(gru.forward(torch::randn({2, 1, 28, 28}).contiguous(torch::MemoryFormat::ChannelsLast))
@@ -146,14 +148,12 @@ TEST(NnNet, ResNetHasSixNPlusTwoLayersAndProjectionShortcuts) {
   s.depth = 8;
   Net net(s, 28, 28);
   EXPECT_EQ(net.forward(torch::randn({2, 1, 28, 28})).sizes(), (std::vector<int64_t>{2, 10}));
-  int64_t n = 0;
-  for (auto& p : net.parameters()) n += p.numel();
+  int64_t n = count_parameters(net);
   // stem; 16->16 block; 16->32 and 32->64 blocks with 1x1 shortcuts; BN; FC.
   EXPECT_EQ(n, 144 + 4672 + 14432 + 57536 + 128 + 650);
   s.depth = 20;
   Net r20(s, 28, 28);
-  n = 0;
-  for (auto& p : r20.parameters()) n += p.numel();
+  n = count_parameters(r20);
   // ResNet-20, the 0.27M-parameter net: 3 blocks a stage, two shortcuts.
   EXPECT_EQ(n, 144 + 14016 + 51552 + 205504 + 128 + 650);
   s.depth = 21;
@@ -164,16 +164,14 @@ TEST(NnNet, MobileNetV2HalvesTwiceAndScalesItsWidth) {
   NetSpec s = arch_spec("mobilenetv2");
   Net full(s, 28, 28);
   EXPECT_EQ(full.forward(torch::randn({2, 1, 28, 28})).sizes(), (std::vector<int64_t>{2, 10}));
-  int64_t n_full = 0;
-  for (auto& p : full.parameters()) n_full += p.numel();
+  int64_t n_full = count_parameters(full);
   // ImageNet's MobileNetV2 has 3.5M parameters, 1.28M of them in its
   // 1000-class head; ours has a 10-class one (and a 1-channel stem).
   EXPECT_GT(n_full, 2150000);
   EXPECT_LT(n_full, 2300000);
   s.width_mult = 0.5;
   Net half(s, 28, 28);
-  int64_t n_half = 0;
-  for (auto& p : half.parameters()) n_half += p.numel();
+  int64_t n_half = count_parameters(half);
   EXPECT_LT(n_half, n_full / 2);
   EXPECT_EQ(half.forward(torch::randn({1, 1, 20, 20})).sizes(), (std::vector<int64_t>{1, 10}));
 }
@@ -187,8 +185,7 @@ TEST(NnNet, VitTokensAndParameterCount) {
   s.mlp_dim = 32;
   Net net(s, 28, 28);
   EXPECT_EQ(net.forward(torch::randn({3, 1, 28, 28})).sizes(), (std::vector<int64_t>{3, 10}));
-  int64_t n = 0;
-  for (auto& p : net.parameters()) n += p.numel();
+  int64_t n = count_parameters(net);
   // patch conv, class token, 17 positions, one block, final norm, head.
   EXPECT_EQ(n, 800 + 16 + 272 + 2224 + 32 + 170);
   s.patch = 5;

@@ -4,57 +4,6 @@
 
 namespace fmnist::nn {
 
-Mlp::Mlp(Settings s) : NeuralClassifier(std::move(s)) {
-  NetSpec spec;
-  spec.arch = "mlp";
-  spec.hidden = parse_widths("mlp", "hidden",
-                             settings_.get_string("hidden", "400-100",
-                                                  "widths of the hidden ReLU layers, e.g. 400-100 "
-                                                  "(none: multinomial logistic regression)"),
-                             1, 65536, true);
-  spec.dropout = settings_.get_double("dropout", 0.2, "dropout after each hidden layer", 0, 0.95);
-  set_spec(spec);
-  RecipeDefaults d;
-  d.epochs = 30;
-  d.batch = 128;
-  d.optimizer = "adamw";
-  d.lr = 2e-3;
-  d.weight_decay = 1e-4;
-  d.schedule = "onecycle";
-  d.label_smoothing = 0.1;
-  read_recipe(d);
-}
-
-Cnn::Cnn(Settings s) : NeuralClassifier(std::move(s)) {
-  NetSpec spec;
-  spec.arch = "cnn";
-  spec.channels = parse_widths(
-      "cnn", "channels",
-      settings_.get_string("channels", "32-64",
-                           "channels of each 3x3 conv-BN-ReLU-maxpool block, e.g. 32-64"),
-      1, 4096, false);
-  spec.fc =
-      settings_.get_int("fc", 128, "width of the dense layer after the convs (0: none)", 0, 65536);
-  spec.dropout = settings_.get_double("dropout", 0.25, "dropout before each dense layer", 0, 0.95);
-  spec.batch_norm = settings_.get_bool("batch_norm", true, "batch normalisation after each conv");
-  set_spec(spec);
-  RecipeDefaults d;
-  d.epochs = 15;
-  d.batch = 128;
-  d.optimizer = "adamw";
-  d.lr = 3e-3;
-  d.weight_decay = 5e-4;
-  d.schedule = "onecycle";
-  d.label_smoothing = 0.1;
-  d.augment.flip = true;
-  d.augment.translate = 2;
-  d.channels_last = true;
-  read_recipe(d);
-}
-
-}  // namespace fmnist::nn
-
-namespace fmnist::nn {
 namespace {
 // The cnn's recipe (and the cnn-rnn's): AdamW with one-cycle, label
 // smoothing, flips and 2-pixel shifts.
@@ -90,16 +39,52 @@ RecipeDefaults residual_recipe() {
   d.channels_last = true;
   return d;
 }
+// The conv blocks' channels, shared by the cnn and the cnn-rnn.
+std::vector<int> conv_channels(Settings& s, const char* model) {
+  return parse_widths(model, "channels",
+                      s.get_string("channels", "32-64",
+                                   "channels of each 3x3 conv-BN-ReLU-maxpool block, e.g. 32-64"),
+                      1, 4096, false);
+}
 }  // namespace
+
+Mlp::Mlp(Settings s) : NeuralClassifier(std::move(s)) {
+  NetSpec spec;
+  spec.arch = "mlp";
+  spec.hidden = parse_widths("mlp", "hidden",
+                             settings_.get_string("hidden", "400-100",
+                                                  "widths of the hidden ReLU layers, e.g. 400-100 "
+                                                  "(none: multinomial logistic regression)"),
+                             1, 65536, true);
+  spec.dropout = settings_.get_double("dropout", 0.2, "dropout after each hidden layer", 0, 0.95);
+  set_spec(spec);
+  RecipeDefaults d;
+  d.epochs = 30;
+  d.batch = 128;
+  d.optimizer = "adamw";
+  d.lr = 2e-3;
+  d.weight_decay = 1e-4;
+  d.schedule = "onecycle";
+  d.label_smoothing = 0.1;
+  read_recipe(d);
+}
+
+Cnn::Cnn(Settings s) : NeuralClassifier(std::move(s)) {
+  NetSpec spec;
+  spec.arch = "cnn";
+  spec.channels = conv_channels(settings_, "cnn");
+  spec.fc =
+      settings_.get_int("fc", 128, "width of the dense layer after the convs (0: none)", 0, 65536);
+  spec.dropout = settings_.get_double("dropout", 0.25, "dropout before each dense layer", 0, 0.95);
+  spec.batch_norm = settings_.get_bool("batch_norm", true, "batch normalisation after each conv");
+  set_spec(spec);
+  read_recipe(convnet_recipe());
+}
 
 CnnRnn::CnnRnn(Settings s) : NeuralClassifier(std::move(s)) {
   NetSpec spec;
   spec.arch = "cnn-rnn";
-  spec.channels = parse_widths(
-      "cnn-rnn", "channels",
-      settings_.get_string("channels", "32-64",
-                           "channels of each 3x3 conv-BN-ReLU-maxpool block, e.g. 32-64"),
-      1, 4096, false);
+  spec.channels = conv_channels(settings_, "cnn-rnn");
   spec.rnn = settings_.get_choice("rnn", "lstm", "the recurrent layer reading the feature rows",
                                   {"lstm", "gru"});
   spec.rnn_hidden = settings_.get_int("rnn_hidden", 128, "units of the recurrent layer", 1, 65536);
