@@ -22,6 +22,8 @@ packages=(
   libgtest-dev libcpp-httplib-dev python3 python3-numpy python3-sklearn libsvm-dev
   # the official data set, in /usr/share/datasets/fashion-mnist/
   dataset-fashion-mnist
+  # the report's browser test (headless)
+  chromium
 )
 bench_packages=(jq python3-xgboost python3-torch hyperfine liblinear-dev)
 
@@ -33,12 +35,30 @@ for arg in "$@"; do
   esac
 done
 
+# Node.js and npm fetch the charting library the report inlines (js/).
+command -v npm >/dev/null || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [[ "$status" == installed ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+install_js() {
+  # The versions pinned in js/package-lock.json; the build embeds them.
+  local root
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  local stamp="$root/js/node_modules/.installed-lock.json"
+  if ! cmp -s "$root/js/package-lock.json" "$stamp" 2>/dev/null; then
+    echo "deps.sh: installing js/ (npm ci)" >&2
+    npm ci --prefix "$root/js" --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$root/js/package-lock.json" "$stamp"
+  fi
+}
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  install_js
+  exit 0
+fi
 
 echo "deps.sh: installing ${missing[*]}" >&2
 sudo=()
@@ -51,4 +71,5 @@ export DEBIAN_FRONTEND=noninteractive
 # fresh machine; refresh it once, quietly.
 "${sudo[@]}" apt-get update -qq >/dev/null
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_js
 echo "deps.sh: done" >&2

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
 #include <numeric>
 
 #include "data/source.hpp"
@@ -176,6 +177,27 @@ TEST(NnTrain, ReloadGivesIdenticalProbabilitiesFromEitherFormat) {
     auto st = nn::read_safetensors(dir / "m" / "weights.safetensors");
     EXPECT_TRUE(st.metadata.contains("mean") && st.metadata.contains("std"));
     EXPECT_EQ(st.tensors[0].dtype, "F32");
+  }
+}
+
+TEST(NnTrain, SaliencyIsAFiniteMapPerImageAndLeavesTheNetAsItWas) {
+  auto train = test::make_dataset(120, 1), eval = test::make_dataset(5, 2);
+  for (const auto& spec : small_specs()) {
+    SCOPED_TRACE(spec);
+    auto m = make_model(spec);
+    m->fit(train, {});
+    const auto before = m->predict_proba(eval);
+    const auto map = m->saliency(eval, m->predict(eval));
+    ASSERT_EQ(map.size(), eval.size() * eval.image_size());
+    double total = 0;
+    for (float v : map) {
+      ASSERT_TRUE(std::isfinite(v));
+      ASSERT_GE(v, 0.f);
+      total += v;
+    }
+    EXPECT_GT(total, 0);
+    EXPECT_EQ(m->predict_proba(eval), before);
+    EXPECT_EQ(m->saliency(eval, m->predict(eval)), map);
   }
 }
 

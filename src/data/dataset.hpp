@@ -10,6 +10,7 @@
 namespace fmnist {
 
 constexpr int kNumClasses = 10;
+using ClassNames = std::array<std::string, kNumClasses>;
 
 struct Dataset {
   int rows = 28;
@@ -37,7 +38,7 @@ struct DataSplits {
   Dataset train;  // what models fit on (the full training file minus val)
   Dataset val;    // held out from the training file, stratified and seeded
   Dataset test;   // the official test file
-  std::array<std::string, kNumClasses> class_names;
+  ClassNames class_names;
   std::string dataset_name;  // "fashion-mnist", "mnist", "kmnist" or "custom"
   std::string origin;        // human-readable: where the files were found
 };

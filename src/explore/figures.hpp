@@ -12,7 +12,6 @@
 
 namespace fmnist {
 
-using ClassNames = std::array<std::string, kNumClasses>;
 // Indices into a Dataset, per class.
 using SamplePicks = std::array<std::vector<uint32_t>, kNumClasses>;
 

@@ -68,6 +68,12 @@ class Classifier {
   // Learned parameters, where that means something (-1 otherwise).
   virtual int64_t num_parameters() const { return -1; }
   virtual std::optional<FeatureImportance> feature_importance() const { return std::nullopt; }
+  // |d log p(classes[i]) / d pixel| of each image of `data`, as
+  // data.size() x rows*cols values; empty for models without gradients.
+  virtual std::vector<float> saliency(const Dataset& data,
+                                      const std::vector<uint8_t>& classes) const {
+    return {};
+  }
   // Per-epoch or per-round training history (a JSON array), if any.
   virtual nlohmann::json history() const { return nlohmann::json::array(); }
 

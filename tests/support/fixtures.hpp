@@ -41,6 +41,10 @@ struct RunResult {
 RunResult run_fmnist(const std::vector<std::string>& args,
                      const std::vector<std::string>& env = {});
 
+// Runs `program` (a path; no PATH search) the same way.
+RunResult run_program(const std::string& program, const std::vector<std::string>& args,
+                      const std::vector<std::string>& env = {});
+
 // The Debian-installed Fashion-MNIST files; fails the test if missing.
 fs::path real_data_dir();
 

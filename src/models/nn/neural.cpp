@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <mutex>
+#include <numeric>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -159,6 +160,27 @@ void NeuralClassifier::load(const fs::path& dir) {
   }
   net_->place(net_->device, cfg_.channels_last);
   net_->eval();
+}
+
+std::vector<float> NeuralClassifier::saliency(const Dataset& data,
+                                              const std::vector<uint8_t>& classes) const {
+  if (!net_) fail("{}: saliency before fit or load", name());
+  if (classes.size() != data.size()) fail("{}: saliency needs one class per image", name());
+  if (data.size() == 0) return {};
+  std::vector<uint32_t> idx(data.size());
+  std::iota(idx.begin(), idx.end(), 0u);
+  const bool was_training = net_->is_training();
+  net_->eval();
+  auto x = make_input(data, idx, norm_, nullptr, nullptr, *net_).detach().requires_grad_(true);
+  auto logp = torch::log_softmax(net_->forward(x), 1);
+  auto target = torch::tensor(std::vector<int64_t>(classes.begin(), classes.end()),
+                              torch::TensorOptions().dtype(torch::kLong).device(logp.device()));
+  logp.gather(1, target.unsqueeze(1)).sum().backward();
+  net_->train(was_training);
+  // The gradient w.r.t. the standardised input; per raw pixel it is scaled
+  // by 1 / (255 std), the same for every pixel, so the map is unchanged.
+  auto g = x.grad().abs().to(torch::kCPU).contiguous().reshape({-1});
+  return {g.data_ptr<float>(), g.data_ptr<float>() + g.numel()};
 }
 
 int64_t NeuralClassifier::num_parameters() const {

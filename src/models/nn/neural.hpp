@@ -23,6 +23,8 @@ class NeuralClassifier : public Classifier {
   void load(const std::filesystem::path& dir) override;
   int64_t num_parameters() const override;
   std::optional<FeatureImportance> feature_importance() const override;
+  std::vector<float> saliency(const Dataset& data,
+                              const std::vector<uint8_t>& classes) const override;
   nlohmann::json history() const override { return history_; }
 
   // The network itself, for tests and tools that speak LibTorch (null

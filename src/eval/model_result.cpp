@@ -1,0 +1,44 @@
+#include "eval/model_result.hpp"
+
+#include <cmath>
+
+#include "eval/train_run.hpp"
+
+namespace fmnist {
+
+double ModelResult::number(const std::string& split, const std::string& key) const {
+  if (!metrics.contains(split) || !metrics[split].is_object()) return NAN;
+  const auto& s = metrics[split];
+  return s.contains(key) && s[key].is_number() ? s[key].get<double>() : NAN;
+}
+
+double ModelResult::fit_seconds() const {
+  return metrics.contains("fit_seconds") && metrics["fit_seconds"].is_number()
+             ? metrics["fit_seconds"].get<double>()
+             : NAN;
+}
+
+ModelResult evaluate_model(const Classifier& model, const DataSplits& data, nlohmann::json metrics,
+                           std::string label) {
+  ModelResult r;
+  r.label = std::move(label);
+  SplitScore test = score_split(model, data.test);
+  if (!metrics.is_object()) metrics = nlohmann::json::object();
+  if (!metrics.contains("model")) metrics["model"] = model.name();
+  if (!metrics.contains("spec")) metrics["spec"] = model.settings().canonical_spec();
+  if (!metrics.contains("parameters")) metrics["parameters"] = model.num_parameters();
+  const size_t n = data.test.size();
+  metrics["test"] = {{"images", n},
+                     {"accuracy", test.accuracy},
+                     {"log_loss", test.log_loss},
+                     {"predict_seconds", test.seconds},
+                     {"images_per_second", test.seconds > 0 ? n / test.seconds : 0.0}};
+  r.metrics = std::move(metrics);
+  r.test = evaluate(test.proba, data.test.labels);
+  r.importance = model.feature_importance();
+  r.explained = explain(model, data.test, first_of_each_class(data.test));
+  r.history = model.history();
+  return r;
+}
+
+}  // namespace fmnist
