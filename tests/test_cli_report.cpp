@@ -56,6 +56,23 @@ TEST(CliReport, WritesTheReportOfSavedModelsAndReportsABrokenOne) {
   EXPECT_GT(fs::file_size(fs::path(out) / "report.html"), 1'000'000u);  // plotly is inline
 }
 
+TEST(CliReport, ExplainsTheImagesAskedFor) {
+  TempDir dir;
+  write_data(dir);
+  train(dir, "naive-bayes", "nb");
+  const std::string out = (dir / "report").string();
+  auto r = run_fmnist({"report", "--out", out, "--data", dir.path().string(), "--explain", "3,7",
+                       (dir / "nb").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(test::read_text(fs::path(out) / "results.json"));
+  EXPECT_EQ(j["models"][0]["explained_images"], nlohmann::json({3, 7}));
+  auto bad = run_fmnist({"report", "--out", out, "--data", dir.path().string(), "--explain", "200",
+                         (dir / "nb").string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--explain 200: the test set has 200 images"), std::string::npos)
+      << bad.err;
+}
+
 TEST(CliReport, NoUsableModelIsAnErrorAndWritesNothing) {
   TempDir dir;
   write_data(dir);

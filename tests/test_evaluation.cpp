@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "core/error.hpp"
 #include "eval/evaluation.hpp"
@@ -130,6 +131,19 @@ TEST(Explain, FirstOfEachClassIsOrderedByClass) {
   ASSERT_EQ(picks.size(), 10u);
   for (int c = 0; c < kNumClasses; ++c) EXPECT_EQ(d.labels[picks[c]], c);
   EXPECT_THROW(explain(CornerModel(), d, {99}), Error);
+}
+
+TEST(PeakMemory, ResetStartsANewPeakSoEachModelGetsItsOwn) {
+  reset_peak_memory();
+  const double base = peak_memory_mib();
+  {
+    std::vector<char> big(300u << 20);
+    std::memset(big.data(), 1, big.size());
+    EXPECT_GE(peak_memory_mib(), base + 250);
+  }
+  const double high = peak_memory_mib();
+  reset_peak_memory();
+  EXPECT_LT(peak_memory_mib(), high - 200);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ struct ReportOptions {
   std::vector<std::string> model_dirs;
   std::string out;
   std::string title = "fmnist report";
+  std::vector<uint32_t> explain;
   bool val_given = false;
 };
 
@@ -69,6 +70,10 @@ int run_report(ReportOptions o, const Globals& g) {
   }
   const DataSplits data = load_data_verbose(o.data, data_globals);
   if (data.test.size() == 0) fail("report: the test set is empty");
+  for (uint32_t i : o.explain)
+    if (i >= data.test.size())
+      fail("--explain {}: the test set has {} images (0 to {})", i, data.test.size(),
+           data.test.size() - 1);
 
   report::ReportInput in;
   in.data = &data;
@@ -95,7 +100,7 @@ int run_report(ReportOptions o, const Globals& g) {
             ? loaded[i].meta["metrics"]
             : nlohmann::json::object();
     try {
-      in.models.push_back(evaluate_model(*loaded[i].model, data, metrics, label));
+      in.models.push_back(evaluate_model(*loaded[i].model, data, metrics, label, o.explain));
     } catch (const Error& e) {
       log::warn("{}: {}", o.model_dirs[i], e.what());
       ModelResult r;
@@ -122,12 +127,18 @@ void add_report_command(CLI::App& app, Globals& g, Action& action) {
       ->required();
   cmd->add_option("-o,--out", o->out, "Directory for the report (created if missing)")->required();
   cmd->add_option("--title", o->title, "Title of the page")->capture_default_str();
+  cmd->add_option("--explain", o->explain,
+                  "Test images (0-based positions in the test file) to explain with occlusion "
+                  "and saliency maps (default: the first of each class)")
+      ->delimiter(',');
   add_data_options(cmd, o->data);
   cmd->footer(
-      "The page is self-contained (charts and images inline) and opens offline.\n\n"
+      "The page is self-contained (charts and images inline) and opens offline. --val defaults\n"
+      "to the hold-out the first model was trained with.\n\n"
       "Examples:\n"
       "  fmnist report --out report/ models/logreg models/forest models/cnn\n"
-      "  fmnist report --out report/ models/*");
+      "  fmnist report --out report/ models/*\n"
+      "  fmnist report --out report/ --explain 0,42,4242 models/cnn models/forest");
   cmd->callback([o, cmd, &g, &action] {
     o->val_given = cmd->count("--val") > 0;
     action = [o, &g] { return run_report(*o, g); };

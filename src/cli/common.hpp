@@ -48,4 +48,5 @@ void print_metrics(const nlohmann::json& metrics);
 namespace fmnist::cli {
 void add_predict_command(CLI::App& app, Globals& g, Action& action);
 void add_report_command(CLI::App& app, Globals& g, Action& action);
+void add_bench_command(CLI::App& app, Globals& g, Action& action);
 }  // namespace fmnist::cli

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   cli::add_eval_command(app, g, action);
   cli::add_predict_command(app, g, action);
   cli::add_report_command(app, g, action);
+  cli::add_bench_command(app, g, action);
 
   try {
     app.parse(argc, argv);

@@ -17,7 +17,11 @@ ConfusionMatrix confusion_matrix(const std::vector<uint8_t>& predicted,
 // Mean negative log-likelihood of the true class, probabilities clipped at 1e-15.
 double log_loss(const std::vector<float>& proba, const std::vector<uint8_t>& labels);
 
-// Peak resident memory of this process so far, in MiB.
+// Peak resident memory of this process so far (or since the last
+// reset_peak_memory), in MiB.
 double peak_memory_mib();
+// Starts a new peak from the current size, so each model of a bench run
+// gets its own (a no-op where the kernel cannot).
+void reset_peak_memory();
 
 }  // namespace fmnist

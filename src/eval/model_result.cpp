@@ -19,7 +19,7 @@ double ModelResult::fit_seconds() const {
 }
 
 ModelResult evaluate_model(const Classifier& model, const DataSplits& data, nlohmann::json metrics,
-                           std::string label) {
+                           std::string label, const std::vector<uint32_t>& explain_images) {
   ModelResult r;
   r.label = std::move(label);
   SplitScore test = score_split(model, data.test);
@@ -36,7 +36,8 @@ ModelResult evaluate_model(const Classifier& model, const DataSplits& data, nloh
   r.metrics = std::move(metrics);
   r.test = evaluate(test.proba, data.test.labels);
   r.importance = model.feature_importance();
-  r.explained = explain(model, data.test, first_of_each_class(data.test));
+  r.explained = explain(model, data.test,
+                        explain_images.empty() ? first_of_each_class(data.test) : explain_images);
   r.history = model.history();
   return r;
 }

@@ -35,7 +35,8 @@ struct ModelResult {
 // Predicts data.test with `model` (timed: test images/s in metrics), then
 // evaluates and explains it. `metrics` are the training run's (its train and
 // validation scores are kept); the test entry is measured again here.
+// `explain` picks the test images to explain (default: the first of each class).
 ModelResult evaluate_model(const Classifier& model, const DataSplits& data, nlohmann::json metrics,
-                           std::string label);
+                           std::string label, const std::vector<uint32_t>& explain = {});
 
 }  // namespace fmnist

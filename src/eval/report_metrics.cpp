@@ -115,10 +115,11 @@ ClassificationReport classification_report(const std::vector<uint8_t>& predicted
   return r;
 }
 
-nlohmann::json ClassificationReport::to_json(const std::array<std::string, kNumClasses>& names) const {
+nlohmann::json ClassificationReport::to_json(
+    const std::array<std::string, kNumClasses>& names) const {
   auto row = [](const ClassScores& s) {
-    return nlohmann::json{{"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1},
-                          {"support", s.support}};
+    return nlohmann::json{
+        {"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1}, {"support", s.support}};
   };
   nlohmann::json j;
   j["classes"] = nlohmann::json::array();
@@ -145,8 +146,8 @@ std::string ClassificationReport::to_text(const std::array<std::string, kNumClas
   }
   s += fmt::format("\n{:>{}} {:>9} {:>9} {:>9.2f} {:>9}\n", "accuracy", width, "", "", accuracy,
                    macro.support);
-  s += fmt::format("{:>{}} {:>9.2f} {:>9.2f} {:>9.2f} {:>9}\n", "macro avg", width,
-                   macro.precision, macro.recall, macro.f1, macro.support);
+  s += fmt::format("{:>{}} {:>9.2f} {:>9.2f} {:>9.2f} {:>9}\n", "macro avg", width, macro.precision,
+                   macro.recall, macro.f1, macro.support);
   s += fmt::format("{:>{}} {:>9.2f} {:>9.2f} {:>9.2f} {:>9}\n", "weighted avg", width,
                    weighted.precision, weighted.recall, weighted.f1, weighted.support);
   return s;
@@ -175,7 +176,8 @@ double roc_auc_micro(const std::vector<float>& proba, const std::vector<uint8_t>
   std::vector<std::pair<double, int>> all;
   all.reserve(proba.size());
   for (size_t i = 0; i < labels.size(); ++i)
-    for (int c = 0; c < kNumClasses; ++c) all.emplace_back(proba[i * kNumClasses + c], labels[i] == c);
+    for (int c = 0; c < kNumClasses; ++c)
+      all.emplace_back(proba[i * kNumClasses + c], labels[i] == c);
   return auc(roc_from(binary_curve(std::move(all))));
 }
 

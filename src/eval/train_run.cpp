@@ -52,6 +52,7 @@ nlohmann::json metrics_json(const Classifier& model, double fit_seconds, const S
 
 TrainResult train_and_score(const std::string& spec, const DataSplits& data, FitContext ctx) {
   TrainResult r;
+  reset_peak_memory();
   r.model = make_model(spec);
   if (data.val.size() > 0) ctx.val = &data.val;
   std::unique_ptr<Progress> bar;

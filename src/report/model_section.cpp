@@ -233,8 +233,8 @@ std::string explanations(const ModelResult& m, const Dataset& test, const ClassN
   if (m.explained.empty()) return "";
   const bool saliency = !m.explained.front().saliency.empty();
   std::string s = fmt::format(
-      "<h3>Why it says what it says</h3><p class=\"caption\">The first test image of each "
-      "class. <b>Occlusion</b>: how much the predicted class's probability drops when a 6x6 "
+      "<h3>Why it says what it says</h3><p class=\"caption\">Test images, each with its maps. "
+      "<b>Occlusion</b>: how much the predicted class's probability drops when a 6x6 "
       "patch around a pixel is blanked (red: the pixel supports the prediction).{}</p>"
       "<div class=\"explain\">",
       saliency ? " <b>Saliency</b>: the size of the gradient of the predicted class's log "

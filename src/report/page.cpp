@@ -127,8 +127,12 @@ std::string comparison_section(const ReportInput& in, Charts& charts) {
   s += "<p class=\"caption\">Test accuracy is on the official test set, never seen in training; "
        "validation on a held-out part of the training file; train is in-sample. Click a column "
        "to sort.</p>";
+  bool notebook = false;
+  for (const ModelResult* m : models) notebook |= m->metrics.value("notebook_accuracy", 0.0) > 0;
   s += "<table class=\"compare\"><thead><tr><th class=\"num\">#</th><th>model</th>"
-       "<th class=\"num\">test acc.</th><th class=\"num\">val. acc.</th><th class=\"num\">train "
+       "<th class=\"num\">test acc.</th>";
+  if (notebook) s += "<th class=\"num\" title=\"what the Python notebooks report\">notebook</th>";
+  s += "<th class=\"num\">val. acc.</th><th class=\"num\">train "
        "acc.</th><th class=\"num\">gap</th><th class=\"num\">macro F1</th><th class=\"num\">macro "
        "AUC</th><th class=\"num\">fit</th><th class=\"num\">predict img/s</th><th "
        "class=\"num\">peak MiB</th><th class=\"num\">parameters</th></tr></thead><tbody>";
@@ -150,8 +154,8 @@ std::string comparison_section(const ReportInput& in, Charts& charts) {
     if (!m->ok()) {
       s += fmt::format(
           "<tr class=\"model-row failed\"><td class=\"num\" data-v=\"{}\">{}</td>{}<td "
-          "colspan=\"10\">failed: {}</td></tr>",
-          rank, rank, link, escape(m->error));
+          "colspan=\"{}\">failed: {}</td></tr>",
+          rank, rank, link, notebook ? 11 : 10, escape(m->error));
       continue;
     }
     const double train = m->number("train", "accuracy"), val = m->number("validation", "accuracy");
@@ -164,6 +168,12 @@ std::string comparison_section(const ReportInput& in, Charts& charts) {
     s += fmt::format("<tr class=\"model-row\"><td class=\"num\" data-v=\"{}\">{}</td>{}", rank,
                      rank, link);
     s += cell(m->test.accuracy, pct(m->test.accuracy), m->test.accuracy == best_acc);
+    if (notebook) {
+      const double nb = m->metrics.value("notebook_accuracy", 0.0);
+      s += nb > 0 ? fmt::format("<td class=\"num {}\" data-v=\"{}\">{}</td>",
+                                m->test.accuracy >= nb ? "ok" : "bad", nb, pct(nb))
+                  : "<td class=\"num\" data-v=\"\">-</td>";
+    }
     s += cell(val, pct(val));
     s += cell(train, pct(train));
     s +=

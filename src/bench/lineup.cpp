@@ -1,0 +1,84 @@
+#include "bench/lineup.hpp"
+
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace fmnist::bench {
+
+std::vector<LineupEntry> lineup(const std::string& profile) {
+  // Notebook accuracies are those the issue quotes for the Python notebooks;
+  // the seconds were measured on the 2-core development machine.
+  if (profile == "quick") {
+    return {
+        {"naive-bayes", "naive-bayes", 0, 3},
+        {"tree", "tree", 0.80, 4},
+        {"logreg", "logreg", 0.85, 12},
+        {"linear-svm", "linear-svm", 0, 12},
+        {"knn", "knn", 0.855, 6},
+        {"forest", "forest", 0.88, 14},
+        {"svm", "svm", 0.88, 35},
+        {"hog-svm", "hog-svm", 0, 40},
+        {"xgboost", "xgboost:preset=quick", 0.90, 60},
+        {"mlp", "mlp", 0.895, 100},
+        {"cnn", "cnn:epochs=3,flip=false,translate=0", 0.92, 110},
+        {"cnn-rnn", "cnn-rnn:epochs=2,flip=false,translate=0", 0.92, 130},
+        {"mobilenetv2", "mobilenetv2:width=0.25,epochs=1", 0.92, 200},
+    };
+  }
+  if (profile == "full") {
+    return {
+        {"naive-bayes", "naive-bayes", 0, 3},
+        {"tree", "tree", 0.80, 4},
+        {"logreg", "logreg", 0.85, 12},
+        {"linear-svm", "linear-svm", 0, 12},
+        {"knn", "knn", 0.855, 6},
+        {"forest", "forest", 0.88, 14},
+        {"svm", "svm", 0.88, 45},
+        {"hog-svm", "hog-svm", 0, 40},
+        {"xgboost", "xgboost", 0.90, 750},
+        {"mlp", "mlp", 0.895, 100},
+        {"cnn", "cnn", 0.92, 700},
+        {"cnn-rnn", "cnn-rnn", 0.92, 1050},
+        {"resnet", "resnet", 0, 2150},
+        {"mobilenetv2", "mobilenetv2", 0.92, 20000},
+        {"vit", "vit", 0, 20000},
+    };
+  }
+  fail("--profile '{}': expected quick or full", profile);
+}
+
+std::vector<LineupEntry> select(const std::vector<LineupEntry>& entries,
+                                const std::string& labels) {
+  if (labels.empty()) return entries;
+  std::set<std::string> wanted, found;
+  std::stringstream ss(labels);
+  for (std::string item; std::getline(ss, item, ',');) {
+    const auto b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+    if (b != std::string::npos) wanted.insert(item.substr(b, e - b + 1));
+  }
+  std::vector<LineupEntry> out;
+  for (const auto& entry : entries) {
+    const std::string name = entry.spec.substr(0, entry.spec.find(':'));
+    for (const std::string& w : {entry.label, name}) {
+      if (wanted.count(w)) {
+        found.insert(w);
+        out.push_back(entry);
+        break;
+      }
+    }
+  }
+  for (const auto& w : wanted) {
+    bool known = found.count(w) > 0;
+    for (const auto& entry : entries) known = known || entry.label == w;
+    if (!known) {
+      std::string all;
+      for (const auto& entry : entries) all += (all.empty() ? "" : ", ") + entry.label;
+      fail("--models: '{}' is not in this profile (it has {})", w, all);
+    }
+  }
+  return out;
+}
+
+}  // namespace fmnist::bench

@@ -1,0 +1,150 @@
+// fmnist bench's lineups and runner: every profile entry is a valid spec,
+// the cache reuses what has not changed, a failure does not stop the run.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "bench/run.hpp"
+#include "data/idx.hpp"
+#include "data/source.hpp"
+#include "models/registry.hpp"
+#include "support/expect_error.hpp"
+#include "support/fixtures.hpp"
+
+namespace fmnist {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(BenchLineup, EveryProfileEntryIsAValidSpecWithAUniqueLabel) {
+  for (const char* profile : {"quick", "full"}) {
+    SCOPED_TRACE(profile);
+    auto entries = bench::lineup(profile);
+    EXPECT_GE(entries.size(), 12u);
+    std::set<std::string> labels;
+    for (const auto& e : entries) {
+      EXPECT_NO_THROW(make_model(e.spec)) << e.spec;
+      EXPECT_TRUE(labels.insert(e.label).second) << e.label;
+      EXPECT_GT(e.expected_seconds, 0);
+    }
+    // The notebooks' models are all there.
+    for (const char* name : {"logreg", "svm", "tree", "forest", "knn", "xgboost", "mlp", "cnn",
+                             "cnn-rnn", "mobilenetv2"})
+      EXPECT_TRUE(labels.count(name)) << name;
+  }
+  EXPECT_THROW(bench::lineup("fast"), Error);
+}
+
+TEST(BenchLineup, SelectKeepsLineupOrderAndRejectsUnknownNames) {
+  auto all = bench::lineup("quick");
+  auto some = bench::select(all, "cnn, logreg");
+  ASSERT_EQ(some.size(), 2u);
+  EXPECT_EQ(some[0].label, "logreg");
+  EXPECT_EQ(some[1].label, "cnn");
+  EXPECT_EQ(bench::select(all, "").size(), all.size());
+  test::expect_error([&] { bench::select(all, "logreg,nope"); }, {"'nope' is not in this profile"});
+}
+
+DataSplits small_data() {
+  DataSplits d;
+  d.train = test::make_dataset(300, 1);
+  d.test = test::make_dataset(100, 2);
+  d.class_names = class_names_for("generic");
+  d.dataset_name = "generated";
+  return d;
+}
+
+TEST(BenchRun, SecondRunComesFromTheCacheWithTheSameResults) {
+  test::TempDir dir;
+  const auto data = small_data();
+  std::vector<bench::LineupEntry> entries = {{"nb", "naive-bayes", 0.5, 1},
+                                             {"tree", "tree:max_depth=4", 0, 1}};
+  bench::RunOptions opts;
+  opts.cache = dir / "cache";
+  size_t starts = 0, dones = 0;
+  bench::RunCallbacks cb;
+  cb.start = [&](size_t i, size_t n, const bench::LineupEntry&, double eta) {
+    EXPECT_EQ(i, starts++);
+    EXPECT_EQ(n, 2u);
+    EXPECT_GE(eta, 0);
+  };
+  cb.done = [&](size_t, size_t, const bench::LineupEntry&, const bench::EntryOutcome&, double) {
+    ++dones;
+  };
+  auto first = bench::run_lineup(entries, data, opts, cb);
+  EXPECT_EQ(starts, 2u);
+  EXPECT_EQ(dones, 2u);
+  ASSERT_EQ(first.size(), 2u);
+  for (const auto& o : first) {
+    EXPECT_TRUE(o.result.ok()) << o.result.error;
+    EXPECT_FALSE(o.cached);
+  }
+  EXPECT_DOUBLE_EQ(first[0].result.metrics["notebook_accuracy"].get<double>(), 0.5);
+
+  auto second = bench::run_lineup(entries, data, opts);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(second[i].cached);
+    EXPECT_EQ(second[i].result.test.accuracy, first[i].result.test.accuracy);
+    EXPECT_EQ(second[i].result.fit_seconds(), first[i].result.fit_seconds());
+  }
+  // --force retrains; another spec, seed or data is another cache entry.
+  opts.force = true;
+  EXPECT_FALSE(bench::run_lineup(entries, data, opts)[0].cached);
+  opts.force = false;
+  const auto a = bench::cache_dir(opts, entries[1], data);
+  EXPECT_NE(a, bench::cache_dir(opts, {"tree", "tree:max_depth=5", 0, 1}, data));
+  EXPECT_EQ(a, bench::cache_dir(opts, {"tree", "tree:max_depth=4", 0, 1}, data));
+  bench::RunOptions other = opts;
+  other.seed = 9;
+  EXPECT_NE(a, bench::cache_dir(other, entries[1], data));
+  auto data2 = data;
+  data2.test = test::make_dataset(100, 3);
+  EXPECT_NE(a, bench::cache_dir(opts, entries[1], data2));
+}
+
+TEST(BenchRun, AFailingModelIsRecordedAndTheRunGoesOn) {
+  test::TempDir dir;
+  const auto data = small_data();
+  std::vector<bench::LineupEntry> entries = {{"bad", "knn:k=0", 0, 1}, {"nb", "naive-bayes", 0, 1}};
+  bench::RunOptions opts;
+  opts.cache = dir / "cache";
+  auto out = bench::run_lineup(entries, data, opts);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_FALSE(out[0].result.ok());
+  EXPECT_FALSE(out[0].result.error.empty());
+  EXPECT_TRUE(out[1].result.ok()) << out[1].result.error;
+}
+
+TEST(CliBench, RunsTheChosenModelsWritesTheReportAndReusesTheCache) {
+  test::TempDir dir;
+  save_idx(test::make_dataset(300, 1), dir / "train-images-idx3-ubyte.gz",
+           dir / "train-labels-idx1-ubyte.gz");
+  save_idx(test::make_dataset(100, 2), dir / "t10k-images-idx3-ubyte.gz",
+           dir / "t10k-labels-idx1-ubyte.gz");
+  const std::vector<std::string> args = {"bench",
+                                         "--models",
+                                         "naive-bayes,tree",
+                                         "--data",
+                                         dir.path().string(),
+                                         "--out",
+                                         (dir / "out").string(),
+                                         "--cache",
+                                         (dir / "cache").string()};
+  auto r = test::run_fmnist(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| `naive-bayes` |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("report.html"), std::string::npos);
+  EXPECT_NE(r.err.find("[2/2] tree"), std::string::npos) << r.err;
+  auto j = nlohmann::json::parse(test::read_text(dir / "out" / "results.json"));
+  EXPECT_EQ(j["models"].size(), 2u);
+  EXPECT_EQ(j["machine"]["bench_profile"], "quick");
+  auto again = test::run_fmnist(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("(cached)"), std::string::npos) << again.err;
+  auto bad = test::run_fmnist({"bench", "--models", "nope", "--data", dir.path().string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("'nope' is not in this profile"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace fmnist
