@@ -9,11 +9,7 @@
 namespace fmnist {
 namespace {
 
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
-}
+using test::count;
 
 class Report : public ::testing::Test {
  protected:

@@ -10,6 +10,8 @@
 namespace fmnist {
 namespace {
 
+using test::count;
+
 const char* kChromium = "/usr/bin/chromium";
 
 std::vector<std::string> chromium_args(const test::TempDir& profile) {
@@ -34,12 +36,6 @@ std::string body_attribute(const std::string& dom, const std::string& name) {
   const std::string attrs = m[1];
   const std::regex attr(name + "=\"([^\"]*)\"");
   return std::regex_search(attrs, m, attr) ? std::string(m[1]) : "";
-}
-
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
 }
 
 TEST(ReportBrowser, PageLoadsWithoutErrorsAndDrawsEveryChart) {

@@ -41,16 +41,7 @@ ModelResult train_entry(const LineupEntry& entry, const DataSplits& data, const 
   ctx.checkpoint_dir = dir.string() + ".checkpoint";
   ctx.resume = true;
   TrainResult r = train_and_score(entry.spec, data, ctx);
-  ModelInfo info;
-  info.class_names = data.class_names;
-  info.dataset_name = data.dataset_name;
-  info.data_fingerprint = data.train.fingerprint();
-  info.train_images = data.train.size();
-  info.rows = data.train.rows;
-  info.cols = data.train.cols;
-  info.seed = opts.seed;
-  info.extra["metrics"] = r.metrics;
-  save_model(*r.model, info, dir);
+  save_model(*r.model, training_info(data, opts.seed, r.metrics), dir);
   std::error_code ec;
   fs::remove_all(ctx.checkpoint_dir, ec);
   return evaluate_model(*r.model, data, r.metrics, entry.label);

@@ -32,16 +32,8 @@ int run_train(const TrainOptions& o, const Globals& g) {
   ctx.checkpoint_dir = own_checkpoint ? out_dir.string() + ".checkpoint" : o.checkpoint;
   ctx.resume = o.resume;
   TrainResult r = train_and_score(o.spec, data, ctx);
-  ModelInfo info;
-  info.class_names = data.class_names;
-  info.dataset_name = data.dataset_name;
-  info.data_fingerprint = data.train.fingerprint();
-  info.train_images = data.train.size();
-  info.rows = data.train.rows;
-  info.cols = data.train.cols;
-  info.seed = g.seed;
+  ModelInfo info = training_info(data, g.seed, r.metrics);
   info.extra["validation_holdout"] = {{"images", o.data.val}, {"seed", g.seed}};
-  info.extra["metrics"] = r.metrics;
   save_model(*r.model, info, o.out);
   write_file_atomic(std::filesystem::path(o.out) / "metrics.json", r.metrics.dump(2) + "\n");
   // The run is complete and saved: a default checkpoint has done its job.

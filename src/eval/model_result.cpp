@@ -12,6 +12,16 @@ double ModelResult::number(const std::string& split, const std::string& key) con
   return s.contains(key) && s[key].is_number() ? s[key].get<double>() : NAN;
 }
 
+double ModelResult::peak_memory_mib() const {
+  return metrics.contains("peak_memory_mib") && metrics["peak_memory_mib"].is_number()
+             ? metrics["peak_memory_mib"].get<double>()
+             : NAN;
+}
+
+double ModelResult::parameters() const {
+  return metrics.value("parameters", -1.0);
+}
+
 double ModelResult::fit_seconds() const {
   return metrics.contains("fit_seconds") && metrics["fit_seconds"].is_number()
              ? metrics["fit_seconds"].get<double>()

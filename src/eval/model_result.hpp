@@ -29,6 +29,8 @@ struct ModelResult {
   // A number from metrics, e.g. number("test", "accuracy"); NaN if absent.
   double number(const std::string& split, const std::string& key) const;
   double fit_seconds() const;
+  double peak_memory_mib() const;  // NaN if not measured
+  double parameters() const;       // -1 where it means nothing
   double macro_f1() const { return test.report.macro.f1; }
 };
 

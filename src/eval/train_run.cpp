@@ -50,6 +50,19 @@ nlohmann::json metrics_json(const Classifier& model, double fit_seconds, const S
           {"peak_memory_mib", peak_memory_mib()}};
 }
 
+ModelInfo training_info(const DataSplits& data, uint64_t seed, const nlohmann::json& metrics) {
+  ModelInfo info;
+  info.class_names = data.class_names;
+  info.dataset_name = data.dataset_name;
+  info.data_fingerprint = data.train.fingerprint();
+  info.train_images = data.train.size();
+  info.rows = data.train.rows;
+  info.cols = data.train.cols;
+  info.seed = seed;
+  info.extra["metrics"] = metrics;
+  return info;
+}
+
 TrainResult train_and_score(const std::string& spec, const DataSplits& data, FitContext ctx) {
   TrainResult r;
   reset_peak_memory();

@@ -8,6 +8,7 @@
 
 #include "data/dataset.hpp"
 #include "models/classifier.hpp"
+#include "models/model_io.hpp"
 
 namespace fmnist {
 
@@ -28,6 +29,10 @@ struct TrainResult {
 // Builds `spec`, fits it with a progress bar (or `ctx.progress` if set),
 // then scores train, validation and test.
 TrainResult train_and_score(const std::string& spec, const DataSplits& data, FitContext ctx);
+
+// What a saved model records about its training run: the data it saw, the
+// seed and the metrics.
+ModelInfo training_info(const DataSplits& data, uint64_t seed, const nlohmann::json& metrics);
 
 // metrics.json for a model scored on the three splits.
 nlohmann::json metrics_json(const Classifier& model, double fit_seconds, const SplitScore& train,

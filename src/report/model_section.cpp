@@ -303,11 +303,8 @@ std::string model_section(const ReportInput& in, const ModelResult& m, Charts& c
                   anchor(m.label), escape(m.label), escape(m.metrics.value("spec", "")));
   if (!m.ok())
     return s + fmt::format("<p class=\"error\">Failed: {}</p></section>", escape(m.error));
-  const double params = m.metrics.value("parameters", -1.0);
-  const double mem =
-      m.metrics.contains("peak_memory_mib") && m.metrics["peak_memory_mib"].is_number()
-          ? m.metrics["peak_memory_mib"].get<double>()
-          : NAN;
+  const double params = m.parameters();
+  const double mem = m.peak_memory_mib();
   s += "<div class=\"kpis\">";
   s += kpi("test accuracy", pct(m.test.accuracy));
   s += kpi("validation accuracy", pct(m.number("validation", "accuracy")));

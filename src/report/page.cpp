@@ -160,11 +160,8 @@ std::string comparison_section(const ReportInput& in, Charts& charts) {
     }
     const double train = m->number("train", "accuracy"), val = m->number("validation", "accuracy");
     const double ips = m->number("test", "images_per_second");
-    const double mem =
-        m->metrics.contains("peak_memory_mib") && m->metrics["peak_memory_mib"].is_number()
-            ? m->metrics["peak_memory_mib"].get<double>()
-            : NAN;
-    const double params = m->metrics.value("parameters", -1.0);
+    const double mem = m->peak_memory_mib();
+    const double params = m->parameters();
     s += fmt::format("<tr class=\"model-row\"><td class=\"num\" data-v=\"{}\">{}</td>{}", rank,
                      rank, link);
     s += cell(m->test.accuracy, pct(m->test.accuracy), m->test.accuracy == best_acc);

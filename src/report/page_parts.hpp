@@ -1,5 +1,5 @@
 #pragma once
-// Internal to the report: the pieces page.cpp and model_section.cpp share.
+// Internal to the report: the pieces its page, tables and summary share.
 #include <span>
 #include <string>
 

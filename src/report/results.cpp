@@ -8,8 +8,8 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/version.hpp"
+#include "report/page_parts.hpp"
 #include "report/report.hpp"
-#include "report/style.hpp"
 
 namespace fmnist::report {
 namespace {
@@ -27,15 +27,8 @@ std::string utc_now() {
   return buf;
 }
 
-std::string pct(double v) {
-  return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "-";
-}
 std::string fixed(double v, int digits) {
   return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "-";
-}
-std::string count(double v) {
-  if (!std::isfinite(v) || v < 0) return "-";
-  return plot::with_thousands(static_cast<unsigned long long>(std::llround(v)));
 }
 
 }  // namespace
@@ -84,8 +77,7 @@ nlohmann::json results_json(const ReportInput& in) {
       if (m->metrics.contains(key)) o[key] = m->metrics[key];
     o["parameters"] = m->metrics.value("parameters", -1);
     o["fit_seconds"] = number_or_null(m->fit_seconds());
-    o["peak_memory_mib"] =
-        m->metrics.contains("peak_memory_mib") ? m->metrics["peak_memory_mib"] : nlohmann::json();
+    o["peak_memory_mib"] = number_or_null(m->peak_memory_mib());
     for (const char* split : {"train", "validation", "test"})
       o[split] = m->metrics.contains(split) ? m->metrics[split] : nlohmann::json::object();
     o["macro_f1"] = m->test.report.macro.f1;
@@ -132,11 +124,8 @@ std::string results_markdown(const ReportInput& in) {
                        notebook ? " |" : "");
       continue;
     }
-    const double mem =
-        m->metrics.contains("peak_memory_mib") && m->metrics["peak_memory_mib"].is_number()
-            ? m->metrics["peak_memory_mib"].get<double>()
-            : NAN;
-    const double params = m->metrics.value("parameters", -1.0);
+    const double mem = m->peak_memory_mib();
+    const double params = m->parameters();
     s += fmt::format("| {} | `{}` | {} |", rank, m->label, pct(m->test.accuracy));
     if (notebook) {
       const double nb = m->metrics.value("notebook_accuracy", 0.0);
@@ -146,8 +135,8 @@ std::string results_markdown(const ReportInput& in) {
     s += fmt::format(" {} | {} | {} | {} | {} | {} | {} | {} |\n",
                      pct(m->number("validation", "accuracy")), pct(m->number("train", "accuracy")),
                      fixed(m->macro_f1(), 4), fixed(m->test.auc_macro, 4),
-                     fixed(m->fit_seconds(), 1), count(m->number("test", "images_per_second")),
-                     count(mem), count(params));
+                     fixed(m->fit_seconds(), 1), whole(m->number("test", "images_per_second")),
+                     whole(mem), whole(params));
   }
   return s;
 }

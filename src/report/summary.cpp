@@ -7,14 +7,11 @@
 #include <fmt/format.h>
 
 #include "explore/figures.hpp"
+#include "report/page_parts.hpp"
 #include "report/report.hpp"
 
 namespace fmnist::report {
 namespace {
-
-std::string pct(double v) {
-  return fmt::format("{:.2f}%", 100 * v);
-}
 
 std::string seconds(double s) {
   if (!std::isfinite(s)) return "an unknown time";

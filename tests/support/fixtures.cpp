@@ -114,6 +114,12 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
   return r;
 }
 
+size_t count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
 fs::path real_data_dir() {
   fs::path dir = FMNIST_REAL_DATA;
   if (!fs::exists(dir / "train-images-idx3-ubyte.gz")) {

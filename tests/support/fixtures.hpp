@@ -41,6 +41,9 @@ struct RunResult {
 RunResult run_fmnist(const std::vector<std::string>& args,
                      const std::vector<std::string>& env = {});
 
+// Occurrences of `what` in `s` (overlapping ones too).
+size_t count(const std::string& s, const std::string& what);
+
 // Runs `program` (a path; no PATH search) the same way.
 RunResult run_program(const std::string& program, const std::vector<std::string>& args,
                       const std::vector<std::string>& env = {});
