@@ -115,6 +115,47 @@ TEST(BenchRun, AFailingModelIsRecordedAndTheRunGoesOn) {
   EXPECT_TRUE(out[1].result.ok()) << out[1].result.error;
 }
 
+TEST(BenchRun, TrainAccuracyComesFromAStratifiedSampleAndTestFromTheFitRun) {
+  test::TempDir dir;
+  const auto data = small_data();
+  std::vector<bench::LineupEntry> entries = {{"tree", "tree:max_depth=3", 0, 1}};
+  bench::RunOptions opts;
+  opts.cache = dir / "cache";
+  opts.train_score_images = 120;
+  auto sampled = bench::run_lineup(entries, data, opts);
+  ASSERT_TRUE(sampled[0].result.ok()) << sampled[0].result.error;
+  const auto& train = sampled[0].result.metrics["train"];
+  EXPECT_EQ(train["images"].get<size_t>(), 120u);
+  EXPECT_EQ(train["sampled_from"].get<size_t>(), data.train.size());
+  // The sample is an estimate of the whole training split's accuracy, not
+  // another number: a 120-of-300 sample of a depth-3 tree stays close.
+  opts.force = true;
+  opts.train_score_images = 0;
+  auto whole = bench::run_lineup(entries, data, opts);
+  EXPECT_EQ(whole[0].result.metrics["train"]["images"].get<size_t>(), data.train.size());
+  EXPECT_FALSE(whole[0].result.metrics["train"].contains("sampled_from"));
+  EXPECT_NEAR(train["accuracy"].get<double>(),
+              whole[0].result.metrics["train"]["accuracy"].get<double>(), 0.12);
+  // Evaluating reuses the prediction made after fitting: same test figures
+  // as metrics.json, and the same evaluation as a fresh prediction gives.
+  const auto& r = sampled[0].result;
+  EXPECT_DOUBLE_EQ(r.metrics["test"]["accuracy"].get<double>(), r.test.accuracy);
+  auto cached = bench::run_lineup(entries, data, bench::RunOptions{opts.cache, false, 0, 120});
+  ASSERT_TRUE(cached[0].cached);
+  EXPECT_EQ(cached[0].result.test.accuracy, whole[0].result.test.accuracy);
+  EXPECT_EQ(cached[0].result.test.confusion, whole[0].result.test.confusion);
+}
+
+TEST(BenchRun, EvaluatingRejectsATestPredictionOfTheWrongSize) {
+  const auto data = small_data();
+  FitContext ctx;
+  auto r = train_and_score("naive-bayes", data, ctx);
+  SplitScore wrong = r.test;
+  wrong.proba.resize(wrong.proba.size() - kNumClasses);
+  test::expect_error([&] { evaluate_scored(*r.model, data, r.metrics, "nb", wrong); },
+                     {"99 test probabilities for 100 images"});
+}
+
 TEST(CliBench, RunsTheChosenModelsWritesTheReportAndReusesTheCache) {
   test::TempDir dir;
   save_idx(test::make_dataset(300, 1), dir / "train-images-idx3-ubyte.gz",

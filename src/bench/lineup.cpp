@@ -17,7 +17,9 @@ std::vector<LineupEntry> lineup(const std::string& profile) {
       {"logreg", "logreg", 0.85, 12},
       {"linear-svm", "linear-svm", 0, 12},
       {"knn", "knn", 0.855, 6},
-      {"forest", "forest", 0.88, 14},
+      // Entropy and 200 trees: 88.00% where scikit-learn's defaults (gini,
+      // 100 trees) give 87.68% (docs/DESIGN.md, "fmnist bench").
+      {"forest", "forest:criterion=entropy,trees=200", 0.88, 15},
       {"svm", "svm", 0.88, 40},
       {"hog-svm", "hog-svm", 0, 40},
   };
@@ -25,8 +27,8 @@ std::vector<LineupEntry> lineup(const std::string& profile) {
   if (profile == "quick") {
     rest = {
         {"xgboost", "xgboost:preset=quick", 0.90, 60},
-        {"mlp", "mlp", 0.895, 100},
-        {"cnn", "cnn:epochs=3,flip=false,translate=0", 0.92, 110},
+        {"mlp", "mlp:epochs=12", 0.895, 40},
+        {"cnn", "cnn:epochs=5,flip=false,translate=0", 0.92, 170},
         {"cnn-rnn", "cnn-rnn:epochs=2,flip=false,translate=0", 0.92, 130},
         {"mobilenetv2", "mobilenetv2:width=0.25,epochs=1", 0.92, 200},
     };

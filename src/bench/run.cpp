@@ -40,11 +40,13 @@ ModelResult train_entry(const LineupEntry& entry, const DataSplits& data, const 
   // continues the epoch it was in.
   ctx.checkpoint_dir = dir.string() + ".checkpoint";
   ctx.resume = true;
-  TrainResult r = train_and_score(entry.spec, data, ctx);
+  TrainResult r = train_and_score(entry.spec, data, ctx, opts.train_score_images);
   save_model(*r.model, training_info(data, opts.seed, r.metrics), dir);
   std::error_code ec;
   fs::remove_all(ctx.checkpoint_dir, ec);
-  return evaluate_model(*r.model, data, r.metrics, entry.label);
+  // The test set was just predicted (and timed) after fitting: evaluating
+  // reuses that prediction instead of making it twice.
+  return evaluate_scored(*r.model, data, r.metrics, entry.label, r.test);
 }
 
 }  // namespace

@@ -17,6 +17,9 @@ struct RunOptions {
   std::filesystem::path cache;  // one directory per trained model (and its checkpoint)
   bool force = false;           // retrain even what the cache has
   uint64_t seed = 0;
+  // Training accuracy from a stratified sample of this many training images
+  // (0: all of them); see train_and_score.
+  size_t train_score_images = 10000;
 };
 
 struct EntryOutcome {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/error.hpp"
 #include "eval/train_run.hpp"
 
 namespace fmnist {
@@ -30,9 +31,18 @@ double ModelResult::fit_seconds() const {
 
 ModelResult evaluate_model(const Classifier& model, const DataSplits& data, nlohmann::json metrics,
                            std::string label, const std::vector<uint32_t>& explain_images) {
+  return evaluate_scored(model, data, std::move(metrics), std::move(label),
+                         score_split(model, data.test), explain_images);
+}
+
+ModelResult evaluate_scored(const Classifier& model, const DataSplits& data, nlohmann::json metrics,
+                            std::string label, const SplitScore& test,
+                            const std::vector<uint32_t>& explain_images) {
+  if (test.proba.size() != data.test.size() * kNumClasses)
+    fail("evaluating {}: {} test probabilities for {} images", model.name(),
+         test.proba.size() / kNumClasses, data.test.size());
   ModelResult r;
   r.label = std::move(label);
-  SplitScore test = score_split(model, data.test);
   if (!metrics.is_object()) metrics = nlohmann::json::object();
   if (!metrics.contains("model")) metrics["model"] = model.name();
   if (!metrics.contains("spec")) metrics["spec"] = model.settings().canonical_spec();

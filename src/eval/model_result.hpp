@@ -11,6 +11,7 @@
 #include "data/dataset.hpp"
 #include "eval/evaluation.hpp"
 #include "eval/explain.hpp"
+#include "eval/train_run.hpp"
 #include "models/classifier.hpp"
 
 namespace fmnist {
@@ -40,5 +41,10 @@ struct ModelResult {
 // `explain` picks the test images to explain (default: the first of each class).
 ModelResult evaluate_model(const Classifier& model, const DataSplits& data, nlohmann::json metrics,
                            std::string label, const std::vector<uint32_t>& explain = {});
+// The same from a test prediction already made (and timed) by the caller,
+// e.g. the one train_and_score made right after fitting.
+ModelResult evaluate_scored(const Classifier& model, const DataSplits& data, nlohmann::json metrics,
+                            std::string label, const SplitScore& test,
+                            const std::vector<uint32_t>& explain = {});
 
 }  // namespace fmnist

@@ -7,6 +7,7 @@
 
 #include "core/progress.hpp"
 #include "core/threads.hpp"
+#include "data/split.hpp"
 #include "eval/metrics.hpp"
 #include "models/registry.hpp"
 
@@ -63,7 +64,8 @@ ModelInfo training_info(const DataSplits& data, uint64_t seed, const nlohmann::j
   return info;
 }
 
-TrainResult train_and_score(const std::string& spec, const DataSplits& data, FitContext ctx) {
+TrainResult train_and_score(const std::string& spec, const DataSplits& data, FitContext ctx,
+                            size_t train_score_images) {
   TrainResult r;
   reset_peak_memory();
   r.model = make_model(spec);
@@ -81,10 +83,17 @@ TrainResult train_and_score(const std::string& spec, const DataSplits& data, Fit
   r.model->fit(data.train, ctx);
   r.fit_seconds = since(t0);
   if (bar) bar->finish();
-  r.train = score_split(*r.model, data.train);
+  if (train_score_images > 0 && train_score_images < data.train.size()) {
+    const auto sample = stratified_split(data.train.labels, train_score_images, ctx.seed).val;
+    r.train = score_split(*r.model, data.train.subset(sample));
+  } else {
+    r.train = score_split(*r.model, data.train);
+  }
   r.val = score_split(*r.model, data.val);
   r.test = score_split(*r.model, data.test);
   r.metrics = metrics_json(*r.model, r.fit_seconds, r.train, r.val, r.test);
+  if (r.train.proba.size() / kNumClasses < data.train.size())
+    r.metrics["train"]["sampled_from"] = data.train.size();
   return r;
 }
 

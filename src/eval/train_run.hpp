@@ -27,8 +27,12 @@ struct TrainResult {
 };
 
 // Builds `spec`, fits it with a progress bar (or `ctx.progress` if set),
-// then scores train, validation and test.
-TrainResult train_and_score(const std::string& spec, const DataSplits& data, FitContext ctx);
+// then scores train, validation and test. `train_score_images` > 0 scores
+// the training split on a stratified, seeded sample of that many images
+// instead of all of them: predicting 60,000 training images again costs a
+// slow model (a kernel SVM, a MobileNet on a CPU) more than its test set.
+TrainResult train_and_score(const std::string& spec, const DataSplits& data, FitContext ctx,
+                            size_t train_score_images = 0);
 
 // What a saved model records about its training run: the data it saw, the
 // seed and the metrics.

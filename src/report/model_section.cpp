@@ -308,7 +308,12 @@ std::string model_section(const ReportInput& in, const ModelResult& m, Charts& c
   s += "<div class=\"kpis\">";
   s += kpi("test accuracy", pct(m.test.accuracy));
   s += kpi("validation accuracy", pct(m.number("validation", "accuracy")));
-  s += kpi("train accuracy", pct(m.number("train", "accuracy")), "in-sample");
+  const double sampled_from = m.number("train", "sampled_from");
+  s += kpi("train accuracy", pct(m.number("train", "accuracy")),
+           std::isnan(sampled_from)
+               ? std::string("in-sample")
+               : fmt::format("in-sample, {} of {} images", whole(m.number("train", "images")),
+                             whole(sampled_from)));
   s += kpi("macro F1", fmt::format("{:.4f}", m.macro_f1()));
   s += kpi("macro AUC", fmt::format("{:.4f}", m.test.auc_macro));
   s += kpi("log loss", fmt::format("{:.4f}", m.test.log_loss));
