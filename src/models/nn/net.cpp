@@ -38,7 +38,12 @@ torch::Tensor Net::forward(torch::Tensor x) {
 void Net::place(torch::Device dev, bool nhwc) {
   device = dev;
   to(dev);
-  channels_last = nhwc && is_convnet(spec);
+  // LibTorch 1.13's CPU convolution backward corrupts the heap for a
+  // channels-last ResNet of width 4 (seen on an AVX2-only EPYC, "free():
+  // invalid next size" inside convolution_backward; width 8 and the same net
+  // in NCHW train fine), so such thin ResNets stay NCHW.
+  const bool thin_resnet = spec.arch == "resnet" && spec.width < 8;
+  channels_last = nhwc && is_convnet(spec) && !thin_resnet;
   if (!channels_last) return;
   for (auto& p : parameters()) {
     if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
