@@ -26,7 +26,7 @@ struct BenchOptions {
   std::string cache = "fmnist-results/cache";
   bool force = false;
   bool val_given = false;
-  size_t train_score = 10000;
+  size_t train_score = bench::RunOptions{}.train_score_images;
 };
 
 std::string timestamp() {

@@ -83,7 +83,8 @@ TrainResult train_and_score(const std::string& spec, const DataSplits& data, Fit
   r.model->fit(data.train, ctx);
   r.fit_seconds = since(t0);
   if (bar) bar->finish();
-  if (train_score_images > 0 && train_score_images < data.train.size()) {
+  const bool sampled = train_score_images > 0 && train_score_images < data.train.size();
+  if (sampled) {
     const auto sample = stratified_split(data.train.labels, train_score_images, ctx.seed).val;
     r.train = score_split(*r.model, data.train.subset(sample));
   } else {
@@ -92,8 +93,7 @@ TrainResult train_and_score(const std::string& spec, const DataSplits& data, Fit
   r.val = score_split(*r.model, data.val);
   r.test = score_split(*r.model, data.test);
   r.metrics = metrics_json(*r.model, r.fit_seconds, r.train, r.val, r.test);
-  if (r.train.proba.size() / kNumClasses < data.train.size())
-    r.metrics["train"]["sampled_from"] = data.train.size();
+  if (sampled) r.metrics["train"]["sampled_from"] = data.train.size();
   return r;
 }
 
