@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# One model, fmnist against the Python stack (Debian's scikit-learn 1.2 /
-# xgboost 1.7), same data (60,000 train, 10,000 test), same thread count,
-# run in turn RUNS times. Prints the medians, the speed ratio and both
-# accuracies as a docs/BENCHMARKS.md row.
+# fmnist against the Python stack (Debian's scikit-learn 1.2 / xgboost 1.7 /
+# PyTorch 1.13), same data (60,000 train, 10,000 test), same thread count.
 #
 #   bench/vs_python.sh MODEL [SPEC] [--runs N] [--threads N] [--data DIR]
+#   bench/vs_python.sh --profile quick [--threads N] [--data DIR]
 #
-# Row columns: spec | our test accuracy | our fit | our predict (10,000) |
-# our images/s | our peak memory | Python accuracy | Python fit |
-# Python predict | Python peak memory | fit speed-up | fit+predict speed-up | runs.
+# One model: our `fmnist train --model SPEC` and the notebook model, in turn,
+# RUNS times; prints the medians, the speed ratio and both accuracies as a
+# docs/BENCHMARKS.md row. Row columns: spec | our test accuracy | our fit |
+# our predict (10,000) | our images/s | our peak memory | Python accuracy |
+# Python fit | Python predict | Python peak memory | fit speed-up |
+# fit+predict speed-up | runs. MODEL names the Python side
+# (bench/py/sklearn_models.py); SPEC is ours (default: MODEL).
 #
-# MODEL names the Python side (bench/py/sklearn_models.py); SPEC is ours
-# (default: MODEL). Needs a release build and scripts/deps.sh --bench.
+# --profile quick: the whole `fmnist bench` lineup against the notebooks'
+# lineup with the notebooks' settings (shared/REFERENCE.md), model by model
+# in turn: `fmnist bench --models LABEL` (training, evaluation, report), then
+# the Python model (bench/py/sklearn_models.py, bench/py/notebook_nets.py).
+# Seconds are each process's wall time, start to exit. Our models without a
+# notebook counterpart count in our total only. Prints a docs/BENCHMARKS.md
+# table and the total ratio; takes about 80 minutes on 2 cores.
+#
+# Needs a release build and scripts/deps.sh --bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ ${1:-} == --profile ]]; then
+  exec bench/vs_python_lineup.sh "$@"
+fi
 model=$1; shift
 spec=$model
 if [[ $# -gt 0 && $1 != --* ]]; then spec=$1; shift; fi
