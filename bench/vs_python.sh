@@ -19,13 +19,17 @@
 # the Python model (bench/py/sklearn_models.py, bench/py/notebook_nets.py).
 # Seconds are each process's wall time, start to exit. Our models without a
 # notebook counterpart count in our total only. Prints a docs/BENCHMARKS.md
-# table and the total ratio; takes about 80 minutes on 2 cores.
+# table and the total ratio; took 42 minutes on a 2-core AVX-512 Xeon.
 #
 # Needs a release build and scripts/deps.sh --bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ${1:-} == --profile ]]; then
   exec bench/vs_python_lineup.sh "$@"
+fi
+if [[ $# -eq 0 || $1 == --* ]]; then
+  echo "usage: bench/vs_python.sh MODEL [SPEC] [--runs N] ... | --profile quick [...]" >&2
+  exit 2
 fi
 model=$1; shift
 spec=$model
