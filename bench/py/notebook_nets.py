@@ -19,26 +19,18 @@ Unlike bench/py/torch_models.py (fmnist's recipe mirrored, for throughput),
 this measures what a notebook user runs today.
 """
 import argparse
-import gzip
 import json
 import os
 import resource
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_models import load
+
 RECIPES = {"mlp": (32, 20), "cnn": (128, 10), "cnn-rnn": (128, 10)}
-
-
-def load(data_dir, split):
-    with gzip.open(f"{data_dir}/{split}-images-idx3-ubyte.gz", "rb") as f:
-        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(f"{data_dir}/{split}-labels-idx1-ubyte.gz", "rb") as f:
-        y = np.frombuffer(f.read(), np.uint8, offset=8)
-    return torch.from_numpy(x.astype(np.float32) / 255), torch.from_numpy(y.astype(np.int64))
 
 
 def conv_blocks():
@@ -88,6 +80,7 @@ def main():
     epochs = a.epochs or epochs
     xtr, ytr = load(a.data, "train")
     xte, yte = load(a.data, "t10k")
+    xtr, xte = xtr.float() / 255, xte.float() / 255
     if a.images:
         xtr, ytr = xtr[:a.images], ytr[:a.images]
     net = make_net(a.model)

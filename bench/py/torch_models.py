@@ -22,7 +22,6 @@ Mirrored from fmnist:
        in fmnist.
 """
 import argparse
-import gzip
 import json
 import math
 import os
@@ -33,6 +32,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import sklearn_models
+
 RECIPES = {
     "mlp": dict(lr=2e-3, wd=1e-4, batch=128, epochs=30, augment=False, channels_last=False),
     "cnn": dict(lr=3e-3, wd=5e-4, batch=128, epochs=15, augment=True, channels_last=True),
@@ -40,11 +41,9 @@ RECIPES = {
 
 
 def load(data_dir, split):
-    with gzip.open(f"{data_dir}/{split}-images-idx3-ubyte.gz", "rb") as f:
-        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(f"{data_dir}/{split}-labels-idx1-ubyte.gz", "rb") as f:
-        y = np.frombuffer(f.read(), np.uint8, offset=8)
-    return torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64))
+    # sklearn_models.load reads the files; the nets take N x 1 x 28 x 28.
+    x, y = sklearn_models.load(data_dir, split)
+    return torch.from_numpy(x.reshape(-1, 1, 28, 28).copy()), torch.from_numpy(y.astype(np.int64))
 
 
 def make_net(name):
