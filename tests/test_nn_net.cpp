@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/threads.hpp"
+#include "models/nn/fused_bn.hpp"
 #include "models/nn/net.hpp"
 #include "models/nn/neural.hpp"
 #include "models/registry.hpp"
@@ -230,6 +231,135 @@ TEST(NnNet, VitGradientsMatchFiniteDifferences) {
   s.mlp_dim = 12;
   Net net(s, 4, 4);
   check_gradients(net, 4, 4);
+}
+
+// The fused batch norm + activation against LibTorch's BatchNorm2d followed
+// by relu / hardtanh: outputs, input and weight gradients, running
+// statistics and the batch counter, in training and in inference.
+struct BnPair {
+  torch::nn::BatchNorm2d fused, plain;
+  explicit BnPair(int c) : fused(c), plain(c) {
+    torch::NoGradGuard no_grad;
+    fused->weight.uniform_(0.5, 1.5);
+    fused->bias.uniform_(-0.5, 0.5);
+    plain->weight.copy_(fused->weight);
+    plain->bias.copy_(fused->bias);
+  }
+};
+
+torch::Tensor reference(torch::nn::BatchNorm2d& bn, const torch::Tensor& x, Act act) {
+  auto y = bn(x);
+  if (act == Act::relu) return torch::relu(y);
+  if (act == Act::relu6) return torch::hardtanh(y, 0, 6);
+  return y;
+}
+
+void expect_close(const torch::Tensor& a, const torch::Tensor& b, double tol, const char* what) {
+  EXPECT_TRUE(torch::allclose(a, b, tol, tol))
+      << what << ": largest difference " << (a - b).abs().max().item<double>();
+}
+
+TEST(NnFusedBatchNorm, MatchesLibTorchInTrainingForEachActivation) {
+  torch::manual_seed(3);
+  for (Act act : {Act::none, Act::relu, Act::relu6}) {
+    for (auto shape : {std::vector<int64_t>{4, 5, 3, 3}, std::vector<int64_t>{3, 37, 9, 11}}) {
+      BnPair bn(static_cast<int>(shape[1]));
+      // Scaled so that ReLU6's upper kink is crossed too.
+      auto base = (torch::randn(shape) * 4 + 1).contiguous(torch::MemoryFormat::ChannelsLast);
+      auto x1 = base.clone().requires_grad_(true), x2 = base.clone().requires_grad_(true);
+      ASSERT_TRUE(fused_batch_norm_applies(*bn.fused, x1));
+      auto mix = torch::randn(shape);
+      for (int step = 0; step < 2; ++step) {
+        auto y1 = batch_norm_act(*bn.fused, x1, act);
+        auto y2 = reference(bn.plain, x2, act);
+        expect_close(y1, y2, 1e-5, "output");
+        (y1 * mix).sum().backward();
+        (y2 * mix).sum().backward();
+      }
+      expect_close(x1.grad(), x2.grad(), 1e-4, "input gradient");
+      expect_close(bn.fused->weight.grad(), bn.plain->weight.grad(), 1e-3, "weight gradient");
+      expect_close(bn.fused->bias.grad(), bn.plain->bias.grad(), 1e-3, "bias gradient");
+      expect_close(bn.fused->running_mean, bn.plain->running_mean, 1e-5, "running mean");
+      expect_close(bn.fused->running_var, bn.plain->running_var, 1e-5, "running variance");
+      EXPECT_EQ(bn.fused->num_batches_tracked.item<int64_t>(), 2);
+    }
+  }
+}
+
+TEST(NnFusedBatchNorm, KeepsItsPrecisionForAMeanFarFromZero) {
+  BnPair bn(3);
+  torch::manual_seed(4);
+  auto x = (torch::randn({8, 3, 5, 5}) * 0.01 + 1000).contiguous(torch::MemoryFormat::ChannelsLast);
+  auto y = batch_norm_act(*bn.fused, x, Act::none).to(torch::kDouble);
+  auto xd = x.to(torch::kDouble);
+  auto mean = xd.mean({0, 2, 3}, true);
+  auto var = (xd - mean).square().mean({0, 2, 3}, true);
+  auto w = bn.fused->weight.to(torch::kDouble).view({1, 3, 1, 1});
+  auto b = bn.fused->bias.to(torch::kDouble).view({1, 3, 1, 1});
+  auto exact = (xd - mean) / torch::sqrt(var + 1e-5) * w + b;
+  // The mean itself is a float (1000 to within 3e-5, times a scale of 100):
+  // 3e-3 is float's limit here. LibTorch's own BatchNorm2d was 5e-2 off.
+  expect_close(y, exact, 5e-3, "output");
+}
+
+TEST(NnFusedBatchNorm, MatchesLibTorchInInference) {
+  BnPair bn(6);
+  torch::manual_seed(5);
+  for (int i = 0; i < 3; ++i) {  // running statistics away from 0 and 1
+    auto x = (torch::randn({4, 6, 4, 4}) * 3 + 2).contiguous(torch::MemoryFormat::ChannelsLast);
+    batch_norm_act(*bn.fused, x, Act::relu);
+    reference(bn.plain, x, Act::relu);
+  }
+  bn.fused->eval();
+  bn.plain->eval();
+  auto x = torch::randn({2, 6, 4, 4}).contiguous(torch::MemoryFormat::ChannelsLast);
+  torch::InferenceMode guard;
+  ASSERT_TRUE(fused_batch_norm_applies(*bn.fused, x));
+  for (Act act : {Act::none, Act::relu, Act::relu6})
+    expect_close(batch_norm_act(*bn.fused, x, act), reference(bn.plain, x, act), 1e-5, "output");
+}
+
+TEST(NnFusedBatchNorm, LeavesOtherLayoutsAndTypesToLibTorch) {
+  torch::nn::BatchNorm2d bn(4);
+  EXPECT_FALSE(fused_batch_norm_applies(*bn, torch::randn({2, 4, 3, 3})));
+  EXPECT_FALSE(fused_batch_norm_applies(
+      *bn, torch::randn({2, 4, 3, 3}, torch::kDouble).contiguous(torch::MemoryFormat::ChannelsLast)));
+  // One value per channel: LibTorch's own error, not a division by zero.
+  auto single = torch::randn({1, 4, 1, 1}).contiguous(torch::MemoryFormat::ChannelsLast);
+  EXPECT_FALSE(fused_batch_norm_applies(*bn, single));
+  EXPECT_THROW(batch_norm_act(*bn, single, Act::relu), c10::Error);
+  bn->eval();  // eval with autograd on (saliency maps): LibTorch's ops
+  EXPECT_FALSE(fused_batch_norm_applies(
+      *bn, torch::randn({2, 4, 3, 3}).contiguous(torch::MemoryFormat::ChannelsLast)));
+}
+
+TEST(NnFusedBatchNorm, ChannelsLastNetsTrainLikeTheirNchwTwins) {
+  torch::manual_seed(6);
+  for (const char* arch : {"cnn", "resnet", "mobilenetv2"}) {
+    NetSpec s = arch_spec(arch);
+    s.channels = {4, 6};
+    s.fc = 8;
+    s.depth = 8;
+    s.width = 8;
+    s.width_mult = 0.25;
+    Net fused(s, 12, 12), plain(s, 12, 12);
+    {
+      torch::NoGradGuard no_grad;
+      auto from = plain.named_parameters();
+      for (auto& p : fused.named_parameters()) p.value().copy_(from[p.key()]);
+    }
+    fused.place(torch::kCPU, true);
+    plain.place(torch::kCPU, false);
+    auto x = torch::randn({6, 1, 12, 12});
+    auto y1 = fused.forward(x.contiguous(torch::MemoryFormat::ChannelsLast));
+    auto y2 = plain.forward(x);
+    expect_close(y1, y2, 1e-4, arch);
+    y1.square().sum().backward();
+    y2.square().sum().backward();
+    auto grads = plain.named_parameters();
+    for (auto& p : fused.named_parameters())
+      expect_close(p.value().grad(), grads[p.key()].grad(), 2e-3, p.key().c_str());
+  }
 }
 
 TEST(NnNet, ThreadsSettingReachesLibTorch) {

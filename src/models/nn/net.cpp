@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "models/nn/arch/arch.hpp"
+#include "models/nn/fused_bn.hpp"
 
 namespace fmnist::nn {
 namespace tnn = torch::nn;
@@ -32,7 +33,20 @@ bool is_convnet(const NetSpec& spec) {
 }
 
 torch::Tensor Net::forward(torch::Tensor x) {
-  return layers->forward(x);
+  // A BatchNorm2d followed by a ReLU runs as one fused op where it can; the
+  // modules stay separate so parameter names do not change.
+  const size_t n = layers->size();
+  for (size_t i = 0; i < n; ++i) {
+    auto* bn = layers->ptr(i)->as<tnn::BatchNorm2dImpl>();
+    if (bn && fused_batch_norm_applies(*bn, x)) {
+      const bool relu = i + 1 < n && layers->ptr(i + 1)->as<tnn::ReLUImpl>() != nullptr;
+      x = batch_norm_act(*bn, x, relu ? Act::relu : Act::none);
+      i += relu;
+      continue;
+    }
+    x = (layers->begin() + i)->forward(x);
+  }
+  return x;
 }
 
 void Net::place(torch::Device dev, bool nhwc) {
@@ -46,8 +60,20 @@ void Net::place(torch::Device dev, bool nhwc) {
   channels_last = nhwc && is_convnet(spec) && !thin_resnet;
   if (!channels_last) return;
   for (auto& p : parameters()) {
-    if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    if (p.dim() == 4) p.set_data(channels_last_copy(p.data()));
   }
+}
+
+torch::Tensor channels_last_copy(const torch::Tensor& t) {
+  // Not t.contiguous(ChannelsLast): a tensor with one channel, or 1x1
+  // kernels, already counts as channels-last contiguous and comes back with
+  // its NCHW strides, from which LibTorch's convolutions infer NCHW. The
+  // first conv then writes NCHW and so does every layer after it (every
+  // layer of a MobileNetV2, whose depthwise and 1x1 kernels are all such
+  // tensors). Fresh channels-last strides are unambiguous.
+  auto out = at::empty_like(t, t.options(), torch::MemoryFormat::ChannelsLast);
+  out.copy_(t);
+  return out;
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> named_state(Net& net) {
@@ -70,7 +96,7 @@ torch::Tensor make_input(const Dataset& data, std::span<const uint32_t> idx, con
   auto x = torch::empty({static_cast<int64_t>(idx.size()), 1, data.rows, data.cols});
   fill_batch(data, idx, norm, aug, rng, x.data_ptr<float>());
   if (net.device != torch::kCPU) x = x.to(net.device);
-  if (net.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  if (net.channels_last) x = channels_last_copy(x);
   return x;
 }
 

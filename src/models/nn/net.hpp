@@ -27,6 +27,10 @@ struct Net : torch::nn::Module {
   bool channels_last = false;
 };
 
+// A copy of a 4-d tensor with channels-last strides that LibTorch reads as
+// channels-last even where the shape makes the layout ambiguous.
+torch::Tensor channels_last_copy(const torch::Tensor& t);
+
 // Nets whose activations are images (channels-last pays off for them).
 bool is_convnet(const NetSpec& spec);
 

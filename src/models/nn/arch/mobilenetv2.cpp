@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "models/classifier.hpp"
 #include "models/nn/arch/arch.hpp"
+#include "models/nn/fused_bn.hpp"
 
 namespace fmnist::nn::arch {
 namespace tnn = torch::nn;
@@ -35,8 +36,7 @@ struct ConvBnImpl : tnn::Module {
         bn(register_module("bn", tnn::BatchNorm2d(out))),
         relu6(relu6) {}
   torch::Tensor forward(torch::Tensor x) {
-    x = bn(conv(x));
-    return relu6 ? torch::hardtanh_(x, 0, 6) : x;
+    return batch_norm_act(*bn, conv(x), relu6 ? Act::relu6 : Act::none);
   }
   tnn::Conv2d conv;
   tnn::BatchNorm2d bn;

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "models/classifier.hpp"
 #include "models/nn/arch/arch.hpp"
+#include "models/nn/fused_bn.hpp"
 
 namespace fmnist::nn::arch {
 namespace tnn = torch::nn;
@@ -27,11 +28,11 @@ struct PreActBlockImpl : tnn::Module {
   }
 
   torch::Tensor forward(torch::Tensor x) {
-    auto o = torch::relu(bn1(x));
+    auto o = batch_norm_act(*bn1, x, Act::relu);
     // A projection shortcut sees the normalised input, as in the paper.
     auto skip = shortcut ? shortcut(o) : x;
     o = conv1(o);
-    o = conv2(torch::relu(bn2(o)));
+    o = conv2(batch_norm_act(*bn2, o, Act::relu));
     return o + skip;
   }
 

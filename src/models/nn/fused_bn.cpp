@@ -1,0 +1,266 @@
+#include "models/nn/fused_bn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <ATen/Parallel.h>
+
+namespace fmnist::nn {
+namespace {
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// Rows (pixels) per unit of work. Partial sums are kept per chunk, not per
+// thread, so the result does not depend on how chunks fall to threads; 256
+// rows keep a float partial sum accurate to ~1e-5 before it joins a double.
+constexpr int64_t kChunk = 256;
+
+// Whether the activation lets the gradient through at pre-activation z
+// (what LibTorch's threshold and hardtanh backward test).
+template <Act A>
+inline bool passes(float z) {
+  if constexpr (A == Act::relu) return z > 0.f;
+  if constexpr (A == Act::relu6) return z > 0.f && z < 6.f;
+  return true;
+}
+
+template <Act A>
+inline float activate(float z) {
+  if constexpr (A == Act::relu) return std::max(z, 0.f);
+  if constexpr (A == Act::relu6) return std::min(std::max(z, 0.f), 6.f);
+  return z;
+}
+
+int64_t chunks_of(int64_t rows) { return (rows + kChunk - 1) / kChunk; }
+
+// Per-channel sums over rows of two terms, chunk by chunk in float, then
+// over chunks in double, in a fixed order.
+template <typename Terms>
+void channel_sums(int64_t rows, int64_t c, Terms terms, double* sum_a, double* sum_b) {
+  const int64_t chunks = chunks_of(rows);
+  std::vector<float> part(static_cast<size_t>(chunks * 2 * c));
+  at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
+    for (int64_t k = first; k < last; ++k) {
+      float* __restrict a = part.data() + k * 2 * c;
+      float* __restrict b = a + c;
+      std::fill(a, a + 2 * c, 0.f);
+      for (int64_t r = k * kChunk, end = std::min(rows, r + kChunk); r < end; ++r)
+        terms(r, a, b);
+    }
+  });
+  std::fill(sum_a, sum_a + c, 0.0);
+  std::fill(sum_b, sum_b + c, 0.0);
+  for (int64_t k = 0; k < chunks; ++k) {
+    const float* a = part.data() + k * 2 * c;
+    for (int64_t j = 0; j < c; ++j) {
+      sum_a[j] += a[j];
+      sum_b[j] += a[c + j];
+    }
+  }
+}
+
+// Rows of `c` floats, `fn(row)` for each, spread over threads.
+template <typename Fn>
+void for_rows(int64_t rows, Fn fn) {
+  at::parallel_for(0, chunks_of(rows), 1, [&](int64_t first, int64_t last) {
+    for (int64_t r = first * kChunk, end = std::min(rows, last * kChunk); r < end; ++r) fn(r);
+  });
+}
+
+// y = act((x - mean) * scale + beta). Subtracting the mean first, rather
+// than folding it into the shift, keeps float precision when the mean is
+// large against the spread.
+template <Act A>
+void normalize(const float* __restrict x, float* __restrict y, int64_t rows, int64_t c,
+               const float* __restrict mean, const float* __restrict scale,
+               const float* __restrict beta) {
+  for_rows(rows, [&](int64_t r) {
+    const float* __restrict in = x + r * c;
+    float* __restrict out = y + r * c;
+    for (int64_t j = 0; j < c; ++j) out[j] = activate<A>((in[j] - mean[j]) * scale[j] + beta[j]);
+  });
+}
+
+void normalize(Act act, const float* x, float* y, int64_t rows, int64_t c, const float* mean,
+               const float* scale, const float* beta) {
+  switch (act) {
+    case Act::none: return normalize<Act::none>(x, y, rows, c, mean, scale, beta);
+    case Act::relu: return normalize<Act::relu>(x, y, rows, c, mean, scale, beta);
+    case Act::relu6: return normalize<Act::relu6>(x, y, rows, c, mean, scale, beta);
+  }
+}
+
+// dx, dgamma, dbeta of y = act(gamma * (x - mean) * invstd + beta) with the
+// batch's own mean and invstd. `stats` rows: mean, invstd, scale (gamma *
+// invstd), beta.
+template <Act A>
+void backward_kernel(const float* __restrict x, const float* __restrict dy, float* __restrict dx,
+              int64_t rows, int64_t c, const float* __restrict gamma, const float* stats,
+              float* dgamma, float* dbeta) {
+  const float* __restrict mean = stats;
+  const float* __restrict invstd = stats + c;
+  const float* __restrict scale = stats + 2 * c;
+  const float* __restrict beta = stats + 3 * c;
+  std::vector<double> sum_g(c), sum_gx(c);
+  channel_sums(
+      rows, c,
+      [&](int64_t r, float* __restrict sg, float* __restrict sgx) {
+        const float* __restrict xr = x + r * c;
+        const float* __restrict gr = dy + r * c;
+        for (int64_t j = 0; j < c; ++j) {
+          const float g = passes<A>((xr[j] - mean[j]) * scale[j] + beta[j]) ? gr[j] : 0.f;
+          sg[j] += g;
+          sgx[j] += g * (xr[j] - mean[j]);
+        }
+      },
+      sum_g.data(), sum_gx.data());
+  // dx = a (g - mean(g) - xhat mean(g xhat)), written as
+  // k1 g - k2 (x - mean) + k0.
+  std::vector<float> k0(c), k1(c), k2(c);
+  for (int64_t j = 0; j < c; ++j) {
+    const double dg = invstd[j] * sum_gx[j];
+    dgamma[j] = static_cast<float>(dg);
+    dbeta[j] = static_cast<float>(sum_g[j]);
+    const double a = double(gamma[j]) * invstd[j];
+    const double b = a * invstd[j] * dg / rows;
+    k1[j] = static_cast<float>(a);
+    k2[j] = static_cast<float>(b);
+    k0[j] = static_cast<float>(-a * sum_g[j] / rows);
+  }
+  const float* __restrict c0 = k0.data();
+  const float* __restrict c1 = k1.data();
+  const float* __restrict c2 = k2.data();
+  for_rows(rows, [&](int64_t r) {
+    const float* __restrict xr = x + r * c;
+    const float* __restrict gr = dy + r * c;
+    float* __restrict out = dx + r * c;
+    for (int64_t j = 0; j < c; ++j) {
+      const float g = passes<A>((xr[j] - mean[j]) * scale[j] + beta[j]) ? gr[j] : 0.f;
+      out[j] = c1[j] * g - c2[j] * (xr[j] - mean[j]) + c0[j];
+    }
+  });
+}
+
+int64_t rows_of(const torch::Tensor& x) { return x.size(0) * x.size(2) * x.size(3); }
+
+struct BatchNormActFn : torch::autograd::Function<BatchNormActFn> {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor gamma,
+                               torch::Tensor beta, torch::Tensor running_mean,
+                               torch::Tensor running_var, double momentum, double eps,
+                               int64_t act) {
+    const int64_t c = x.size(1), rows = rows_of(x);
+    const float* px = x.data_ptr<float>();
+    std::vector<double> sum(c), sumsq(c);
+    // Shifted by the first pixel's values: E[(x-k)^2] - E[x-k]^2 loses no
+    // precision to a mean far from zero.
+    channel_sums(
+        rows, c,
+        [&](int64_t r, float* __restrict s, float* __restrict q) {
+          const float* __restrict xr = px + r * c;
+          for (int64_t j = 0; j < c; ++j) {
+            const float d = xr[j] - px[j];
+            s[j] += d;
+            q[j] += d * d;
+          }
+        },
+        sum.data(), sumsq.data());
+    auto stats = torch::empty({4, c}, x.options().memory_format(torch::MemoryFormat::Contiguous));
+    auto moments = torch::empty({2, c}, torch::kDouble);  // batch mean, unbiased variance
+    double* mo = moments.data_ptr<double>();
+    float* st = stats.data_ptr<float>();
+    const float* g = gamma.data_ptr<float>();
+    const float* b = beta.data_ptr<float>();
+    for (int64_t j = 0; j < c; ++j) {
+      const double m = sum[j] / rows;
+      const double var = std::max(0.0, sumsq[j] / rows - m * m);
+      const double mean = px[j] + m;
+      const double invstd = 1.0 / std::sqrt(var + eps);
+      st[j] = static_cast<float>(mean);
+      st[c + j] = static_cast<float>(invstd);
+      st[2 * c + j] = static_cast<float>(g[j] * invstd);
+      st[3 * c + j] = b[j];
+      mo[j] = mean;
+      mo[c + j] = var * rows / (rows - 1);  // running_var is unbiased, as in LibTorch
+    }
+    running_mean.mul_(1 - momentum).add_(moments[0].to(running_mean.dtype()), momentum);
+    running_var.mul_(1 - momentum).add_(moments[1].to(running_var.dtype()), momentum);
+    auto y = torch::empty_like(x);
+    normalize(static_cast<Act>(act), px, y.data_ptr<float>(), rows, c, st, st + 2 * c, st + 3 * c);
+    ctx->save_for_backward({x, gamma, stats});
+    ctx->saved_data["act"] = act;
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& gamma = saved[1];
+    const auto& stats = saved[2];
+    const int64_t c = x.size(1), rows = rows_of(x);
+    auto dy = grads[0].contiguous(torch::MemoryFormat::ChannelsLast);
+    auto dx = torch::empty_like(x);
+    auto dgamma = torch::empty_like(gamma);
+    auto dbeta = torch::empty_like(gamma);
+    const auto act = static_cast<Act>(ctx->saved_data["act"].toInt());
+    auto run = [&](auto kernel) {
+      kernel(x.data_ptr<float>(), dy.data_ptr<float>(), dx.data_ptr<float>(), rows, c,
+             gamma.data_ptr<float>(), stats.data_ptr<float>(), dgamma.data_ptr<float>(),
+             dbeta.data_ptr<float>());
+    };
+    switch (act) {
+      case Act::none: run(backward_kernel<Act::none>); break;
+      case Act::relu: run(backward_kernel<Act::relu>); break;
+      case Act::relu6: run(backward_kernel<Act::relu6>); break;
+    }
+    return {dx, dgamma, dbeta, {}, {}, {}, {}, {}};
+  }
+};
+
+torch::Tensor unfused(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x, Act act) {
+  auto y = bn.forward(x);
+  switch (act) {
+    case Act::relu: return torch::relu(y);
+    case Act::relu6: return torch::hardtanh(y, 0, 6);
+    case Act::none: break;
+  }
+  return y;
+}
+
+}  // namespace
+
+bool fused_batch_norm_applies(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
+  const auto& o = bn.options;
+  if (!o.affine() || !o.track_running_stats() || !o.momentum().has_value()) return false;
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat || x.dim() != 4) return false;
+  if (!x.is_contiguous(torch::MemoryFormat::ChannelsLast)) return false;
+  if (bn.weight.scalar_type() != torch::kFloat || bn.bias.scalar_type() != torch::kFloat)
+    return false;
+  if (bn.is_training()) return rows_of(x) > 1;  // else LibTorch's own error message
+  return !torch::GradMode::is_enabled();
+}
+
+torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x, Act act) {
+  if (!fused_batch_norm_applies(bn, x)) return unfused(bn, x, act);
+  const int64_t c = x.size(1);
+  if (!bn.is_training()) {
+    // Inference: one pass with the running statistics.
+    auto mean = bn.running_mean.to(torch::kFloat).contiguous();
+    auto scale = (bn.weight / torch::sqrt(bn.running_var + bn.options.eps())).contiguous();
+    auto beta = bn.bias.contiguous();
+    auto y = torch::empty_like(x);
+    normalize(act, x.data_ptr<float>(), y.data_ptr<float>(), rows_of(x), c, mean.data_ptr<float>(),
+              scale.data_ptr<float>(), beta.data_ptr<float>());
+    return y;
+  }
+  {
+    torch::NoGradGuard no_grad;
+    bn.num_batches_tracked.add_(1);
+  }
+  return BatchNormActFn::apply(x, bn.weight, bn.bias, bn.running_mean, bn.running_var,
+                               *bn.options.momentum(), bn.options.eps(),
+                               static_cast<int64_t>(act));
+}
+
+}  // namespace fmnist::nn

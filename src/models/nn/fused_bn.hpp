@@ -1,0 +1,21 @@
+#pragma once
+// Batch norm and the activation after it (none, ReLU or ReLU6) as one
+// operation on channels-last CPU tensors. LibTorch 1.13 runs them as two or
+// three passes over memory each way, and on 28x28 feature maps they cost
+// more than the convolutions (docs/DESIGN.md, "Fused batch norm").
+#include <torch/torch.h>
+
+namespace fmnist::nn {
+
+enum class Act { none, relu, relu6 };
+
+// act(bn(x)), with bn's weights, running statistics and batch counter used
+// and updated exactly as torch::nn::BatchNorm2d does. Fused for channels-last
+// float CPU tensors (in training, and in eval without autograd); any other
+// case runs LibTorch's own ops.
+torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x, Act act);
+
+// Whether batch_norm_act takes its fused path for this input.
+bool fused_batch_norm_applies(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
+
+}  // namespace fmnist::nn
