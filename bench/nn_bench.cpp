@@ -2,10 +2,12 @@
 // fit seconds, images per second, test accuracy and prediction speed on the
 // test set: quick recipe and speed experiments without a full `fmnist train`.
 //
-//   bench_nn SPEC [IMAGES] [THREADS] [--val N] [--data DIR] [--json]
+//   bench_nn SPEC [IMAGES] [THREADS] [--val N] [--data DIR] [--json] [--profile FILE]
 //
 // --val N: validation hold-out taken from the training file first (default
 // 5,000; 0 for none, as bench/vs_pytorch.sh does). --json: one JSON line.
+// --profile FILE: LibTorch's profiler over the fit, as a Chrome trace
+// (bench/py/profile_summary.py FILE sums it by operator).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +17,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include "core/error.hpp"
 #include "core/memory.hpp"
@@ -31,12 +34,15 @@ int main(int argc, char** argv) {
   nn::register_neural_models();
   std::vector<std::string> pos;
   bool json = false;
+  std::string profile;
   DataOptions o;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--json") == 0) {
       json = true;
     } else if (std::strcmp(argv[i], "--val") == 0 && i + 1 < argc) {
       o.val = std::stoul(argv[++i]);
+    } else if (std::strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+      profile = argv[++i];
     } else if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
       o.data = argv[++i];
     } else {
@@ -44,7 +50,8 @@ int main(int argc, char** argv) {
     }
   }
   if (pos.empty()) {
-    fmt::print(stderr, "usage: bench_nn SPEC [IMAGES] [THREADS] [--val N] [--data DIR] [--json]\n");
+    fmt::print(stderr, "usage: bench_nn SPEC [IMAGES] [THREADS] [--val N] [--data DIR] [--json] "
+                        "[--profile FILE]\n");
     return 2;
   }
   try {
@@ -61,7 +68,12 @@ int main(int argc, char** argv) {
     FitContext ctx;
     ctx.val = &s.val;
     const auto t0 = std::chrono::steady_clock::now();
-    model->fit(s.train, ctx);
+    if (profile.empty()) {
+      model->fit(s.train, ctx);
+    } else {
+      torch::autograd::profiler::RecordProfile guard(profile);
+      model->fit(s.train, ctx);
+    }
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto t1 = std::chrono::steady_clock::now();

@@ -175,6 +175,12 @@ TEST(NnNet, MobileNetV2HalvesTwiceAndScalesItsWidth) {
   int64_t n_half = count_parameters(half);
   EXPECT_LT(n_half, n_full / 2);
   EXPECT_EQ(half.forward(torch::randn({1, 1, 20, 20})).sizes(), (std::vector<int64_t>{1, 10}));
+  // The last 1x1 conv: 320 -> head channels, its batch norm, and the dense
+  // layer's head x 10 + 10.
+  s.width_mult = 1.0;
+  s.head = 320;
+  Net small_head(s, 28, 28);
+  EXPECT_EQ(n_full - count_parameters(small_head), (1280 - 320) * (320 + 2 + 10));
 }
 
 TEST(NnNet, VitTokensAndParameterCount) {
@@ -359,6 +365,29 @@ TEST(NnFusedBatchNorm, ChannelsLastNetsTrainLikeTheirNchwTwins) {
     auto grads = plain.named_parameters();
     for (auto& p : fused.named_parameters())
       expect_close(p.value().grad(), grads[p.key()].grad(), 2e-3, p.key().c_str());
+  }
+}
+
+TEST(NnFusedBatchNorm, FoldedInferenceMatchesLayerByLayerInference) {
+  torch::manual_seed(8);
+  for (const char* arch : {"cnn", "cnn-rnn", "mobilenetv2"}) {
+    for (bool nhwc : {true, false}) {
+      NetSpec s = arch_spec(arch);
+      s.channels = {4, 6};
+      s.fc = 8;
+      s.rnn_hidden = 5;
+      s.width_mult = 0.25;
+      Net net(s, 12, 12);
+      net.place(torch::kCPU, nhwc);
+      auto input = [&](torch::Tensor t) { return nhwc ? channels_last_copy(t) : t; };
+      net.train();  // a few batches move the running statistics off 0 and 1
+      for (int i = 0; i < 3; ++i) net.forward(input(torch::randn({8, 1, 12, 12}) * 2 + 1));
+      net.eval();
+      auto x = input(torch::randn({5, 1, 12, 12}));
+      auto layer_by_layer = net.forward(x).detach();  // autograd on: nothing folded
+      torch::InferenceMode guard;
+      expect_close(net.forward(x), layer_by_layer, 1e-4, arch);
+    }
   }
 }
 

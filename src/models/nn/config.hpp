@@ -26,6 +26,7 @@ struct NetSpec {
   int width = 16;
   // mobilenetv2: channel multiplier of every layer (the last one never shrinks).
   double width_mult = 1.0;
+  int head = 1280;  // mobilenetv2: channels of the last 1x1 conv (never shrunk by width_mult)
   // vit
   int patch = 4;
   int dim = 128;

@@ -263,4 +263,36 @@ torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor
                                static_cast<int64_t>(act));
 }
 
+bool conv_batch_norm_foldable(const torch::nn::Conv2dImpl& conv,
+                              const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
+  if (bn.is_training() || torch::GradMode::is_enabled()) return false;
+  if (!bn.options.affine() || !bn.options.track_running_stats()) return false;
+  // index 0 is kZeros (variant's index() is the same in LibTorch's c10::variant and std::variant)
+  if (conv.options.padding_mode().index() != 0) return false;
+  return x.dim() == 4 && conv.weight.size(0) == bn.weight.size(0);
+}
+
+torch::Tensor conv_batch_norm_inference(torch::nn::Conv2dImpl& conv,
+                                        torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
+  const auto& o = conv.options;
+  auto scale = bn.weight / torch::sqrt(bn.running_var + bn.options.eps());
+  auto w = conv.weight * scale.view({-1, 1, 1, 1});
+  if (conv.weight.is_contiguous(torch::MemoryFormat::ChannelsLast) &&
+      x.is_contiguous(torch::MemoryFormat::ChannelsLast)) {
+    // Fresh channels-last strides (see channels_last_copy in net.cpp).
+    auto cl = at::empty_like(w, w.options(), torch::MemoryFormat::ChannelsLast);
+    w = cl.copy_(w);
+  }
+  auto b = bn.bias - bn.running_mean * scale;
+  if (conv.bias.defined()) b = b + conv.bias * scale;
+  namespace F = torch::nn::functional;
+  return F::conv2d(x, w,
+                   F::Conv2dFuncOptions()
+                       .bias(b)
+                       .stride(o.stride())
+                       .padding(o.padding())
+                       .dilation(o.dilation())
+                       .groups(o.groups()));
+}
+
 }  // namespace fmnist::nn

@@ -18,4 +18,14 @@ torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor
 // Whether batch_norm_act takes its fused path for this input.
 bool fused_batch_norm_applies(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
 
+// Inference only (no autograd, bn in eval mode): whether conv followed by
+// bn can run as one convolution with bn folded into its weights and bias.
+bool conv_batch_norm_foldable(const torch::nn::Conv2dImpl& conv,
+                              const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
+// bn(conv(x)) as one convolution: weights scaled by gamma / sqrt(var + eps)
+// per output channel, bias (b - mean) * that + beta. Saves a pass over the
+// conv's output, the largest tensor of a small convnet.
+torch::Tensor conv_batch_norm_inference(torch::nn::Conv2dImpl& conv,
+                                        torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
+
 }  // namespace fmnist::nn

@@ -33,10 +33,34 @@ bool is_convnet(const NetSpec& spec) {
 }
 
 torch::Tensor Net::forward(torch::Tensor x) {
-  // A BatchNorm2d followed by a ReLU runs as one fused op where it can; the
-  // modules stay separate so parameter names do not change.
+  // A BatchNorm2d followed by a ReLU runs as one fused op where it can, and
+  // in inference a conv followed by batch norm as one conv; the modules stay
+  // separate so parameter names do not change.
   const size_t n = layers->size();
+  auto is = [&](size_t i, auto* type) {
+    using T = std::remove_pointer_t<decltype(type)>;
+    return i < n && layers->ptr(i)->as<T>() != nullptr;
+  };
   for (size_t i = 0; i < n; ++i) {
+    auto* conv = layers->ptr(i)->as<tnn::Conv2dImpl>();
+    if (conv && is(i + 1, (tnn::BatchNorm2dImpl*)nullptr)) {
+      auto* folded = layers->ptr(i + 1)->as<tnn::BatchNorm2dImpl>();
+      if (conv_batch_norm_foldable(*conv, *folded, x)) {
+        x = conv_batch_norm_inference(*conv, *folded, x);
+        i += 1;
+        if (is(i + 1, (tnn::ReLUImpl*)nullptr)) {
+          // ReLU commutes with max-pooling: pool first, then ReLU a quarter
+          // of the values, in place.
+          if (is(i + 2, (tnn::MaxPool2dImpl*)nullptr)) {
+            x = (layers->begin() + i + 2)->forward(x);
+            i += 1;
+          }
+          x = torch::relu_(x);
+          i += 1;
+        }
+        continue;
+      }
+    }
     auto* bn = layers->ptr(i)->as<tnn::BatchNorm2dImpl>();
     if (bn && fused_batch_norm_applies(*bn, x)) {
       const bool relu = i + 1 < n && layers->ptr(i + 1)->as<tnn::ReLUImpl>() != nullptr;

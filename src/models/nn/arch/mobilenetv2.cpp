@@ -36,6 +36,10 @@ struct ConvBnImpl : tnn::Module {
         bn(register_module("bn", tnn::BatchNorm2d(out))),
         relu6(relu6) {}
   torch::Tensor forward(torch::Tensor x) {
+    if (conv_batch_norm_foldable(*conv, *bn, x)) {
+      x = conv_batch_norm_inference(*conv, *bn, x);
+      return relu6 ? torch::hardtanh_(x, 0, 6) : x;
+    }
     return batch_norm_act(*bn, conv(x), relu6 ? Act::relu6 : Act::none);
   }
   tnn::Conv2d conv;
@@ -85,7 +89,7 @@ void build_mobilenetv2(tnn::Sequential& seq, const NetSpec& s, int rows, int col
       in = out;
     }
   }
-  const int last = divisible8(1280 * std::max(1.0, s.width_mult));
+  const int last = divisible8(s.head * std::max(1.0, s.width_mult));
   seq->push_back(ConvBn(in, last, 1, 1, 1, true));
   seq->push_back(tnn::AdaptiveAvgPool2d(1));
   seq->push_back(tnn::Flatten());
