@@ -16,8 +16,8 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <torch/csrc/autograd/profiler_legacy.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/memory.hpp"
@@ -50,8 +50,9 @@ int main(int argc, char** argv) {
     }
   }
   if (pos.empty()) {
-    fmt::print(stderr, "usage: bench_nn SPEC [IMAGES] [THREADS] [--val N] [--data DIR] [--json] "
-                        "[--profile FILE]\n");
+    fmt::print(stderr,
+               "usage: bench_nn SPEC [IMAGES] [THREADS] [--val N] [--data DIR] [--json] "
+               "[--profile FILE]\n");
     return 2;
   }
   try {

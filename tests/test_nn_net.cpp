@@ -329,7 +329,8 @@ TEST(NnFusedBatchNorm, LeavesOtherLayoutsAndTypesToLibTorch) {
   torch::nn::BatchNorm2d bn(4);
   EXPECT_FALSE(fused_batch_norm_applies(*bn, torch::randn({2, 4, 3, 3})));
   EXPECT_FALSE(fused_batch_norm_applies(
-      *bn, torch::randn({2, 4, 3, 3}, torch::kDouble).contiguous(torch::MemoryFormat::ChannelsLast)));
+      *bn,
+      torch::randn({2, 4, 3, 3}, torch::kDouble).contiguous(torch::MemoryFormat::ChannelsLast)));
   // One value per channel: LibTorch's own error, not a division by zero.
   auto single = torch::randn({1, 4, 1, 1}).contiguous(torch::MemoryFormat::ChannelsLast);
   EXPECT_FALSE(fused_batch_norm_applies(*bn, single));

@@ -33,7 +33,9 @@ inline float activate(float z) {
   return z;
 }
 
-int64_t chunks_of(int64_t rows) { return (rows + kChunk - 1) / kChunk; }
+int64_t chunks_of(int64_t rows) {
+  return (rows + kChunk - 1) / kChunk;
+}
 
 // Per-channel sums over rows of two terms, chunk by chunk in float, then
 // over chunks in double, in a fixed order.
@@ -46,8 +48,7 @@ void channel_sums(int64_t rows, int64_t c, Terms terms, double* sum_a, double* s
       float* __restrict a = part.data() + k * 2 * c;
       float* __restrict b = a + c;
       std::fill(a, a + 2 * c, 0.f);
-      for (int64_t r = k * kChunk, end = std::min(rows, r + kChunk); r < end; ++r)
-        terms(r, a, b);
+      for (int64_t r = k * kChunk, end = std::min(rows, r + kChunk); r < end; ++r) terms(r, a, b);
     }
   });
   std::fill(sum_a, sum_a + c, 0.0);
@@ -86,9 +87,12 @@ void normalize(const float* __restrict x, float* __restrict y, int64_t rows, int
 void normalize(Act act, const float* x, float* y, int64_t rows, int64_t c, const float* mean,
                const float* scale, const float* beta) {
   switch (act) {
-    case Act::none: return normalize<Act::none>(x, y, rows, c, mean, scale, beta);
-    case Act::relu: return normalize<Act::relu>(x, y, rows, c, mean, scale, beta);
-    case Act::relu6: return normalize<Act::relu6>(x, y, rows, c, mean, scale, beta);
+    case Act::none:
+      return normalize<Act::none>(x, y, rows, c, mean, scale, beta);
+    case Act::relu:
+      return normalize<Act::relu>(x, y, rows, c, mean, scale, beta);
+    case Act::relu6:
+      return normalize<Act::relu6>(x, y, rows, c, mean, scale, beta);
   }
 }
 
@@ -97,8 +101,8 @@ void normalize(Act act, const float* x, float* y, int64_t rows, int64_t c, const
 // invstd), beta.
 template <Act A>
 void backward_kernel(const float* __restrict x, const float* __restrict dy, float* __restrict dx,
-              int64_t rows, int64_t c, const float* __restrict gamma, const float* stats,
-              float* dgamma, float* dbeta) {
+                     int64_t rows, int64_t c, const float* __restrict gamma, const float* stats,
+                     float* dgamma, float* dbeta) {
   const float* __restrict mean = stats;
   const float* __restrict invstd = stats + c;
   const float* __restrict scale = stats + 2 * c;
@@ -143,7 +147,9 @@ void backward_kernel(const float* __restrict x, const float* __restrict dy, floa
   });
 }
 
-int64_t rows_of(const torch::Tensor& x) { return x.size(0) * x.size(2) * x.size(3); }
+int64_t rows_of(const torch::Tensor& x) {
+  return x.size(0) * x.size(2) * x.size(3);
+}
 
 struct BatchNormActFn : torch::autograd::Function<BatchNormActFn> {
   static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor gamma,
@@ -210,9 +216,15 @@ struct BatchNormActFn : torch::autograd::Function<BatchNormActFn> {
              dbeta.data_ptr<float>());
     };
     switch (act) {
-      case Act::none: run(backward_kernel<Act::none>); break;
-      case Act::relu: run(backward_kernel<Act::relu>); break;
-      case Act::relu6: run(backward_kernel<Act::relu6>); break;
+      case Act::none:
+        run(backward_kernel<Act::none>);
+        break;
+      case Act::relu:
+        run(backward_kernel<Act::relu>);
+        break;
+      case Act::relu6:
+        run(backward_kernel<Act::relu6>);
+        break;
     }
     return {dx, dgamma, dbeta, {}, {}, {}, {}, {}};
   }
@@ -221,9 +233,12 @@ struct BatchNormActFn : torch::autograd::Function<BatchNormActFn> {
 torch::Tensor unfused(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x, Act act) {
   auto y = bn.forward(x);
   switch (act) {
-    case Act::relu: return torch::relu(y);
-    case Act::relu6: return torch::hardtanh(y, 0, 6);
-    case Act::none: break;
+    case Act::relu:
+      return torch::relu(y);
+    case Act::relu6:
+      return torch::hardtanh(y, 0, 6);
+    case Act::none:
+      break;
   }
   return y;
 }
@@ -259,8 +274,7 @@ torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor
     bn.num_batches_tracked.add_(1);
   }
   return BatchNormActFn::apply(x, bn.weight, bn.bias, bn.running_mean, bn.running_var,
-                               *bn.options.momentum(), bn.options.eps(),
-                               static_cast<int64_t>(act));
+                               *bn.options.momentum(), bn.options.eps(), static_cast<int64_t>(act));
 }
 
 bool conv_batch_norm_foldable(const torch::nn::Conv2dImpl& conv,
@@ -272,8 +286,8 @@ bool conv_batch_norm_foldable(const torch::nn::Conv2dImpl& conv,
   return x.dim() == 4 && conv.weight.size(0) == bn.weight.size(0);
 }
 
-torch::Tensor conv_batch_norm_inference(torch::nn::Conv2dImpl& conv,
-                                        torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
+torch::Tensor conv_batch_norm_inference(torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn,
+                                        const torch::Tensor& x) {
   const auto& o = conv.options;
   auto scale = bn.weight / torch::sqrt(bn.running_var + bn.options.eps());
   auto w = conv.weight * scale.view({-1, 1, 1, 1});

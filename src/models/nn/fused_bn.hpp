@@ -25,7 +25,7 @@ bool conv_batch_norm_foldable(const torch::nn::Conv2dImpl& conv,
 // bn(conv(x)) as one convolution: weights scaled by gamma / sqrt(var + eps)
 // per output channel, bias (b - mean) * that + beta. Saves a pass over the
 // conv's output, the largest tensor of a small convnet.
-torch::Tensor conv_batch_norm_inference(torch::nn::Conv2dImpl& conv,
-                                        torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
+torch::Tensor conv_batch_norm_inference(torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn,
+                                        const torch::Tensor& x);
 
 }  // namespace fmnist::nn

@@ -113,7 +113,8 @@ MobileNetV2::MobileNetV2(Settings s) : NeuralClassifier(std::move(s)) {
   spec.width_mult = settings_.get_double(
       "width", 1.0, "width multiplier of every layer's channels (0.5: about 4x cheaper)", 0.1, 4);
   spec.head = settings_.get_int(
-      "head", 1280, "channels of the last 1x1 conv before pooling (grows with width > 1)", 8, 65536);
+      "head", 1280, "channels of the last 1x1 conv before pooling (grows with width > 1)", 8,
+      65536);
   spec.dropout = settings_.get_double("dropout", 0.2, "dropout before the dense layer", 0, 0.95);
   set_spec(spec);
   read_recipe(residual_recipe());

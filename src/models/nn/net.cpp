@@ -32,38 +32,35 @@ bool is_convnet(const NetSpec& spec) {
          spec.arch == "mobilenetv2";
 }
 
+namespace {
+template <typename T>
+T* layer_as(tnn::Sequential& seq, size_t i) {
+  return i < seq->size() ? seq->ptr(i)->as<T>() : nullptr;
+}
+}  // namespace
+
 torch::Tensor Net::forward(torch::Tensor x) {
   // A BatchNorm2d followed by a ReLU runs as one fused op where it can, and
   // in inference a conv followed by batch norm as one conv; the modules stay
   // separate so parameter names do not change.
-  const size_t n = layers->size();
-  auto is = [&](size_t i, auto* type) {
-    using T = std::remove_pointer_t<decltype(type)>;
-    return i < n && layers->ptr(i)->as<T>() != nullptr;
-  };
-  for (size_t i = 0; i < n; ++i) {
-    auto* conv = layers->ptr(i)->as<tnn::Conv2dImpl>();
-    if (conv && is(i + 1, (tnn::BatchNorm2dImpl*)nullptr)) {
-      auto* folded = layers->ptr(i + 1)->as<tnn::BatchNorm2dImpl>();
-      if (conv_batch_norm_foldable(*conv, *folded, x)) {
-        x = conv_batch_norm_inference(*conv, *folded, x);
-        i += 1;
-        if (is(i + 1, (tnn::ReLUImpl*)nullptr)) {
-          // ReLU commutes with max-pooling: pool first, then ReLU a quarter
-          // of the values, in place.
-          if (is(i + 2, (tnn::MaxPool2dImpl*)nullptr)) {
-            x = (layers->begin() + i + 2)->forward(x);
-            i += 1;
-          }
-          x = torch::relu_(x);
-          i += 1;
-        }
-        continue;
+  for (size_t i = 0; i < layers->size(); ++i) {
+    auto* conv = layer_as<tnn::Conv2dImpl>(layers, i);
+    auto* next_bn = layer_as<tnn::BatchNorm2dImpl>(layers, i + 1);
+    if (conv && next_bn && conv_batch_norm_foldable(*conv, *next_bn, x)) {
+      x = conv_batch_norm_inference(*conv, *next_bn, x);
+      ++i;
+      if (layer_as<tnn::ReLUImpl>(layers, i + 1)) {
+        ++i;
+        // ReLU commutes with max-pooling: pool first, then ReLU a quarter
+        // of the values, in place.
+        if (layer_as<tnn::MaxPool2dImpl>(layers, i + 1)) x = (layers->begin() + ++i)->forward(x);
+        x = torch::relu_(x);
       }
+      continue;
     }
-    auto* bn = layers->ptr(i)->as<tnn::BatchNorm2dImpl>();
+    auto* bn = layer_as<tnn::BatchNorm2dImpl>(layers, i);
     if (bn && fused_batch_norm_applies(*bn, x)) {
-      const bool relu = i + 1 < n && layers->ptr(i + 1)->as<tnn::ReLUImpl>() != nullptr;
+      const bool relu = layer_as<tnn::ReLUImpl>(layers, i + 1) != nullptr;
       x = batch_norm_act(*bn, x, relu ? Act::relu : Act::none);
       i += relu;
       continue;
