@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include <ATen/Parallel.h>
+
+#include "models/nn/net.hpp"
 
 namespace fmnist::nn {
 namespace {
@@ -31,6 +32,11 @@ inline float activate(float z) {
   if constexpr (A == Act::relu) return std::max(z, 0.f);
   if constexpr (A == Act::relu6) return std::min(std::max(z, 0.f), 6.f);
   return z;
+}
+
+// gamma / sqrt(running_var + eps): eval-mode batch norm's per-channel scale.
+torch::Tensor inference_scale(const torch::nn::BatchNorm2dImpl& bn) {
+  return bn.weight / torch::sqrt(bn.running_var + bn.options.eps());
 }
 
 int64_t chunks_of(int64_t rows) {
@@ -107,6 +113,10 @@ void backward_kernel(const float* __restrict x, const float* __restrict dy, floa
   const float* __restrict invstd = stats + c;
   const float* __restrict scale = stats + 2 * c;
   const float* __restrict beta = stats + 3 * c;
+  // The gradient through the activation, its mask recomputed from x.
+  auto through = [&](const float* xr, const float* gr, int64_t j) {
+    return passes<A>((xr[j] - mean[j]) * scale[j] + beta[j]) ? gr[j] : 0.f;
+  };
   std::vector<double> sum_g(c), sum_gx(c);
   channel_sums(
       rows, c,
@@ -114,7 +124,7 @@ void backward_kernel(const float* __restrict x, const float* __restrict dy, floa
         const float* __restrict xr = x + r * c;
         const float* __restrict gr = dy + r * c;
         for (int64_t j = 0; j < c; ++j) {
-          const float g = passes<A>((xr[j] - mean[j]) * scale[j] + beta[j]) ? gr[j] : 0.f;
+          const float g = through(xr, gr, j);
           sg[j] += g;
           sgx[j] += g * (xr[j] - mean[j]);
         }
@@ -141,7 +151,7 @@ void backward_kernel(const float* __restrict x, const float* __restrict dy, floa
     const float* __restrict gr = dy + r * c;
     float* __restrict out = dx + r * c;
     for (int64_t j = 0; j < c; ++j) {
-      const float g = passes<A>((xr[j] - mean[j]) * scale[j] + beta[j]) ? gr[j] : 0.f;
+      const float g = through(xr, gr, j);
       out[j] = c1[j] * g - c2[j] * (xr[j] - mean[j]) + c0[j];
     }
   });
@@ -262,7 +272,7 @@ torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor
   if (!bn.is_training()) {
     // Inference: one pass with the running statistics.
     auto mean = bn.running_mean.to(torch::kFloat).contiguous();
-    auto scale = (bn.weight / torch::sqrt(bn.running_var + bn.options.eps())).contiguous();
+    auto scale = inference_scale(bn).contiguous();
     auto beta = bn.bias.contiguous();
     auto y = torch::empty_like(x);
     normalize(act, x.data_ptr<float>(), y.data_ptr<float>(), rows_of(x), c, mean.data_ptr<float>(),
@@ -289,14 +299,11 @@ bool conv_batch_norm_foldable(const torch::nn::Conv2dImpl& conv,
 torch::Tensor conv_batch_norm_inference(torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn,
                                         const torch::Tensor& x) {
   const auto& o = conv.options;
-  auto scale = bn.weight / torch::sqrt(bn.running_var + bn.options.eps());
+  auto scale = inference_scale(bn);
   auto w = conv.weight * scale.view({-1, 1, 1, 1});
   if (conv.weight.is_contiguous(torch::MemoryFormat::ChannelsLast) &&
-      x.is_contiguous(torch::MemoryFormat::ChannelsLast)) {
-    // Fresh channels-last strides (see channels_last_copy in net.cpp).
-    auto cl = at::empty_like(w, w.options(), torch::MemoryFormat::ChannelsLast);
-    w = cl.copy_(w);
-  }
+      x.is_contiguous(torch::MemoryFormat::ChannelsLast))
+    w = channels_last_copy(w);
   auto b = bn.bias - bn.running_mean * scale;
   if (conv.bias.defined()) b = b + conv.bias * scale;
   namespace F = torch::nn::functional;
