@@ -29,7 +29,7 @@
 
 int main(int argc, char** argv) {
   using namespace fmnist;
-  prefer_passive_openmp(argv);
+  tame_idle_threads(argv);
   keep_freed_memory_for_reuse();
   nn::register_neural_models();
   std::vector<std::string> pos;

@@ -38,7 +38,7 @@ fmnist::Dataset range(const fmnist::Dataset& d, size_t from, size_t n) {
 
 int main(int argc, char** argv) {
   using namespace fmnist;
-  fmnist::prefer_passive_openmp(argv);
+  fmnist::tame_idle_threads(argv);
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: bench_tree_fit SPEC [N_TRAIN] [--threads N] [--val M] [--seed S]\n");

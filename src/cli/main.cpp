@@ -42,7 +42,7 @@ DataSplits load_data_verbose(DataOptions opts, const Globals& g) {
 
 int main(int argc, char** argv) {
   using namespace fmnist;
-  prefer_passive_openmp(argv);
+  tame_idle_threads(argv);
   keep_freed_memory_for_reuse();
   nn::register_neural_models();
   cli::Globals g;

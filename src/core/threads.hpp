@@ -13,12 +13,15 @@ int hardware_threads();
 // A component with its own pool (LibTorch, XGBoost) registers here.
 void on_threads_changed(std::function<void(int)> hook);
 
-// Call first thing in main(). libgomp reads OMP_WAIT_POLICY once, when it is
-// loaded, and by default spins idle threads for a while after every parallel
-// region; on a busy machine, or beside OpenBLAS's own threads, those spinners
-// starve the threads doing the work (LibTorch training measured 4-20x slower
-// on a shared 2-core box). Unless the user chose a policy, this sets
-// PASSIVE and re-executes the program once; if that fails it carries on.
-void prefer_passive_openmp(char** argv);
+// Call first thing in main(). Idle OpenMP and OpenBLAS threads spin before
+// they sleep; both runtimes read how long only when they are loaded. On a
+// 2-core machine a net's training step is hundreds of short OpenMP regions
+// and a few OpenBLAS products: sleeping at once makes every region pay a
+// wake-up (MobileNetV2 trains 1.3x slower fully passive), spinning long
+// (libgomp's 3 ms, OpenBLAS's 0.1 s) burns the core the other runtime needs.
+// Unless the user set them, this bounds both (GOMP_SPINCOUNT=20000,
+// OPENBLAS_THREAD_TIMEOUT=4) and re-executes the program once; if that
+// fails it carries on. Figures: docs/DESIGN.md, "Threads and waiting".
+void tame_idle_threads(char** argv);
 
 }  // namespace fmnist
