@@ -11,6 +11,7 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
+#include "models/nn/fused_optim.hpp"
 #include "models/nn/net.hpp"
 #include "models/nn/schedule.hpp"
 
@@ -58,10 +59,10 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(Net& net, const TrainCon
   add(decay, c.weight_decay);
   add(plain, 0.0);
   if (c.optimizer == "sgd")
-    return std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(c.lr));
+    return std::make_unique<FusedSGD>(groups, torch::optim::SGDOptions(c.lr));
   if (c.optimizer == "adam")
-    return std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(c.lr));
-  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(c.lr));
+    return std::make_unique<FusedAdam>(groups, torch::optim::AdamOptions(c.lr));
+  return std::make_unique<FusedAdamW>(groups, torch::optim::AdamWOptions(c.lr));
 }
 
 // Cross-entropy with label smoothing, written out (as PyTorch defines it) so
