@@ -54,7 +54,7 @@ for entry in "${lineup[@]}"; do
   if [[ -n $only && ",$only," != *",$label,"* ]]; then continue; fi
   echo "vs_python: fmnist $label" >&2
   t0=$(now)
-  OMP_WAIT_POLICY=PASSIVE $bin --threads "$threads" --quiet bench --profile quick --models "$label" \
+  $bin --threads "$threads" --quiet bench --profile quick --models "$label" \
     --data "$data" --out "$tmp/ours-$label" --cache "$tmp/cache" --force >"$tmp/ours-$label.log"
   ours_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}')
   j="$tmp/ours-$label/results.json"

@@ -6,7 +6,7 @@
 # Prints the medians and the ratios as a docs/BENCHMARKS.md row.
 #
 #   bench/vs_pytorch.sh MODEL [--images N] [--epochs E] [--runs N]
-#                       [--threads N] [--data DIR] [--torch-wait passive|default]
+#                       [--threads N] [--data DIR] [--torch-wait same|default]
 #
 # Row columns: model | images x epochs | our training images/s | PyTorch
 # training images/s | training ratio | our inference images/s | PyTorch
@@ -16,15 +16,16 @@
 # the median of the per-run ratios (each of ours against the PyTorch run
 # right after it, so a change in the machine's load hits both alike).
 #
-# fmnist always waits passively in OpenMP (src/core/threads.cpp). PyTorch is
-# given the same (OMP_WAIT_POLICY=PASSIVE) unless --torch-wait default: on a
-# busy machine its default spinning costs it several times over, which would
-# flatter the ratio. Needs a release build of bench_nn and
-# scripts/deps.sh --bench.
+# fmnist bounds how long idle OpenMP and OpenBLAS threads spin
+# (GOMP_SPINCOUNT=20000, OPENBLAS_THREAD_TIMEOUT=4: src/core/threads.cpp).
+# PyTorch, on the same libgomp and OpenBLAS, is given the same unless
+# --torch-wait default: with its defaults an OpenBLAS worker yield-spins
+# beside the OpenMP threads, which would flatter the ratio. Needs a release
+# build of bench_nn and scripts/deps.sh --bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=$1; shift
-images=60000 epochs=1 runs=3 threads=$(nproc) data=/usr/share/datasets/fashion-mnist wait=passive
+images=60000 epochs=1 runs=3 threads=$(nproc) data=/usr/share/datasets/fashion-mnist wait=same
 while [[ $# -gt 0 ]]; do
   case $1 in
     --images) images=$2; shift 2 ;;
@@ -46,10 +47,10 @@ for ((i = 0; i < runs; i++)); do
   ours_train+=("$(jq -r .train_images_per_second "$tmp/ours.json")")
   ours_pred+=("$(jq -r .predict_images_per_second "$tmp/ours.json")")
   ours_acc=$(jq -r .test_accuracy "$tmp/ours.json")
-  if [[ $wait == passive ]]; then export OMP_WAIT_POLICY=PASSIVE; else unset OMP_WAIT_POLICY; fi
-  OMP_NUM_THREADS=$threads $py bench/py/torch_models.py "$model" "$data" --images "$images" \
-    --epochs "$epochs" --threads "$threads" >"$tmp/theirs.json"
-  unset OMP_WAIT_POLICY
+  same=()
+  [[ $wait == same ]] && same=(GOMP_SPINCOUNT=20000 OPENBLAS_THREAD_TIMEOUT=4)
+  env "${same[@]}" OMP_NUM_THREADS="$threads" $py bench/py/torch_models.py "$model" "$data" \
+    --images "$images" --epochs "$epochs" --threads "$threads" >"$tmp/theirs.json"
   theirs_train+=("$(jq -r .train_images_per_second "$tmp/theirs.json")")
   theirs_pred+=("$(jq -r .predict_images_per_second "$tmp/theirs.json")")
   theirs_acc=$(jq -r .test_accuracy "$tmp/theirs.json")

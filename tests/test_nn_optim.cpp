@@ -117,6 +117,32 @@ TEST(NnFusedOptimizer, AmsgradAndDoubleParametersTakeLibTorchsStep) {
   EXPECT_TRUE(torch::equal(a, b));
 }
 
+TEST(NnFusedOptimizer, StateLoadedInAnotherLayoutIsReadByValue) {
+  using O = torch::optim::SGDOptions;
+  auto a = make_params(1), b = make_params(1);
+  FusedSGD ours(a, O(0.05).momentum(0.9).nesterov(true));
+  torch::optim::SGD theirs(b, O(0.05).momentum(0.9).nesterov(true));
+  for (int s = 0; s < 3; ++s) {
+    set_grads(a, s);
+    set_grads(b, s);
+    ours.step();
+    theirs.step();
+  }
+  // As a checkpoint written by other code may hold them: every buffer
+  // contiguous, so NCHW for the channels-last kernel.
+  for (auto& [key, state] : ours.state()) {
+    auto& st = static_cast<torch::optim::SGDParamState&>(*state);
+    st.momentum_buffer(st.momentum_buffer().contiguous());
+  }
+  ASSERT_NE(a[0].strides(), a[0].contiguous().strides());
+  set_grads(a, 3);
+  set_grads(b, 3);
+  ours.step();
+  theirs.step();
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-5, 1e-6)) << "parameter " << i;
+}
+
 TEST(NnFusedOptimizer, ParametersWithoutGradientsAreLeftAlone) {
   auto p = torch::randn({100}).set_requires_grad(true);
   auto q = torch::randn({100}).set_requires_grad(true);

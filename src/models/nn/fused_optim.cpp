@@ -49,6 +49,16 @@ torch::Tensor zeros_like_param(const torch::Tensor& p) {
   return torch::zeros_like(p, torch::MemoryFormat::Preserve);
 }
 
+// A state tensor laid out element for element as its parameter, which the
+// loops assume. One we created always is; one loaded from a checkpoint
+// written elsewhere may not be (an NCHW buffer for a channels-last kernel):
+// it is copied by value into the parameter's layout.
+const torch::Tensor& aligned(torch::Tensor& t, const torch::Tensor& p) {
+  if (t.strides() != p.strides() || t.scalar_type() != torch::kFloat || !t.device().is_cpu())
+    t = torch::empty_like(p, torch::MemoryFormat::Preserve).copy_(t);
+  return t;
+}
+
 template <class F>
 void for_elements(const torch::Tensor& p, F f) {
   at::parallel_for(0, p.numel(), kGrain, [&](int64_t b, int64_t e) {
@@ -105,8 +115,8 @@ void adam_step(StateMap& states, const torch::Tensor& p, const Options& o, bool 
   const float l2 = decoupled ? 0.f : static_cast<float>(wd);
   Moments k{p.data_ptr<float>(),
             p.grad().data_ptr<float>(),
-            st.exp_avg().template data_ptr<float>(),
-            st.exp_avg_sq().template data_ptr<float>(),
+            aligned(st.exp_avg(), p).template data_ptr<float>(),
+            aligned(st.exp_avg_sq(), p).template data_ptr<float>(),
             b1,
             b2,
             c1,
@@ -143,7 +153,7 @@ torch::Tensor FusedSGD::step(LossClosure closure) {
       auto& st = state_of<torch::optim::SGDParamState>(state_, p, first);
       // LibTorch starts the buffer at the first gradient, undamped.
       if (first) st.momentum_buffer(zeros_like_param(p));
-      float* buf = st.momentum_buffer().data_ptr<float>();
+      float* buf = aligned(st.momentum_buffer(), p).data_ptr<float>();
       const bool nesterov = o.nesterov();
       for_elements(p, [&](int64_t i) {
         const float d = g[i] + wd * w[i];
