@@ -143,6 +143,19 @@ TEST(NnFusedOptimizer, StateLoadedInAnotherLayoutIsReadByValue) {
     EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-5, 1e-6)) << "parameter " << i;
 }
 
+TEST(NnFusedOptimizer, SparseGradientsTakeLibTorchsStep) {
+  auto a = torch::randn({6, 4}).set_requires_grad(true);
+  auto b = a.detach().clone().set_requires_grad(true);
+  FusedSGD ours({a}, torch::optim::SGDOptions(0.1));
+  torch::optim::SGD theirs({b}, torch::optim::SGDOptions(0.1));
+  const auto g = torch::eye(6).narrow(1, 0, 4).to_sparse();
+  a.mutable_grad() = g;
+  b.mutable_grad() = g;
+  ours.step();
+  theirs.step();
+  EXPECT_TRUE(torch::equal(a, b));
+}
+
 TEST(NnFusedOptimizer, ParametersWithoutGradientsAreLeftAlone) {
   auto p = torch::randn({100}).set_requires_grad(true);
   auto q = torch::randn({100}).set_requires_grad(true);

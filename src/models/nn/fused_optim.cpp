@@ -16,8 +16,8 @@ constexpr int64_t kGrain = 1 << 14;
 
 bool fusable(const torch::Tensor& p) {
   const auto& g = p.grad();
-  return p.device().is_cpu() && p.scalar_type() == torch::kFloat &&
-         p.is_non_overlapping_and_dense() && g.device().is_cpu() &&
+  return p.device().is_cpu() && p.scalar_type() == torch::kFloat && p.layout() == torch::kStrided &&
+         p.is_non_overlapping_and_dense() && g.layout() == torch::kStrided && g.device().is_cpu() &&
          g.scalar_type() == torch::kFloat && g.strides() == p.strides() && g.sizes() == p.sizes();
 }
 
