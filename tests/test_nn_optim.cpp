@@ -1,6 +1,6 @@
 // The fused optimiser steps against LibTorch's own SGD, Adam and AdamW: same
 // parameters after several steps, same state under the same keys (so a
-// checkpoint written by one loads into the other), and LibTorch's path for
+// checkpoint of ours loads into theirs), and LibTorch's path for
 // what the fused loop does not cover.
 #include <gtest/gtest.h>
 
@@ -57,7 +57,8 @@ void expect_same_trajectory(Options decayed, Options plain, int steps = 6) {
         << "parameter " << i << ": max difference "
         << (a[i] - b[i]).abs().max().template item<float>();
   }
-  // A checkpoint of ours loads into LibTorch's optimiser and back.
+  // A checkpoint of ours loads into LibTorch's optimiser, which then steps
+  // as ours does.
   std::stringstream buf;
   {
     torch::serialize::OutputArchive out;
