@@ -59,14 +59,21 @@ const torch::Tensor& aligned(torch::Tensor& t, const torch::Tensor& p) {
   return t;
 }
 
+// f(begin, end) over ranges of p's elements, split between threads.
 template <class F>
-void for_elements(const torch::Tensor& p, F f) {
-  at::parallel_for(0, p.numel(), kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) f(i);
-  });
+void for_ranges(const torch::Tensor& p, F f) {
+  at::parallel_for(0, p.numel(), kGrain, f);
   // Written through raw pointers: tell autograd the tensor changed, as an
   // in-place op would.
   p.unsafeGetTensorImpl()->bump_version();
+}
+
+// f(i) for each of p's elements.
+template <class F>
+void for_elements(const torch::Tensor& p, F f) {
+  for_ranges(p, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) f(i);
+  });
 }
 
 // One Adam update over elements [b, e), in a loop the compiler vectorises
@@ -126,8 +133,25 @@ void adam_step(StateMap& states, const torch::Tensor& p, const Options& o, bool 
             eps,
             keep,
             l2};
-  at::parallel_for(0, p.numel(), kGrain, [&](int64_t b, int64_t e) { k.update(b, e); });
-  p.unsafeGetTensorImpl()->bump_version();
+  for_ranges(p, [&](int64_t b, int64_t e) { k.update(b, e); });
+}
+
+// Adam and AdamW share their loop and their fallback (amsgrad, or a
+// parameter the loop cannot take); they differ in options, state and decay.
+template <class Options>
+bool adam_fusable(const std::vector<OptimizerParamGroup>& groups) {
+  for (const auto& group : groups)
+    if (static_cast<const Options&>(group.options()).amsgrad()) return false;
+  return all_fusable(groups);
+}
+
+template <class Options, class State>
+void adam_steps(std::vector<OptimizerParamGroup>& groups, StateMap& states, bool decoupled) {
+  for (auto& group : groups) {
+    const auto& o = static_cast<const Options&>(group.options());
+    for (auto& p : group.params())
+      if (p.grad().defined()) adam_step<Options, State>(states, p, o, decoupled);
+  }
 }
 
 }  // namespace
@@ -167,34 +191,21 @@ torch::Tensor FusedSGD::step(LossClosure closure) {
 }
 
 torch::Tensor FusedAdam::step(LossClosure closure) {
-  if (!all_fusable(param_groups_)) return Adam::step(std::move(closure));
-  for (const auto& group : param_groups_)
-    if (static_cast<const torch::optim::AdamOptions&>(group.options()).amsgrad())
-      return Adam::step(std::move(closure));
+  if (!adam_fusable<torch::optim::AdamOptions>(param_groups_))
+    return Adam::step(std::move(closure));
   torch::NoGradGuard no_grad;
   torch::Tensor loss = run_closure(closure);
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
-    for (auto& p : group.params())
-      if (p.grad().defined())
-        adam_step<torch::optim::AdamOptions, torch::optim::AdamParamState>(state_, p, o, false);
-  }
+  adam_steps<torch::optim::AdamOptions, torch::optim::AdamParamState>(param_groups_, state_, false);
   return loss;
 }
 
 torch::Tensor FusedAdamW::step(LossClosure closure) {
-  if (!all_fusable(param_groups_)) return AdamW::step(std::move(closure));
-  for (const auto& group : param_groups_)
-    if (static_cast<const torch::optim::AdamWOptions&>(group.options()).amsgrad())
-      return AdamW::step(std::move(closure));
+  if (!adam_fusable<torch::optim::AdamWOptions>(param_groups_))
+    return AdamW::step(std::move(closure));
   torch::NoGradGuard no_grad;
   torch::Tensor loss = run_closure(closure);
-  for (auto& group : param_groups_) {
-    const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
-    for (auto& p : group.params())
-      if (p.grad().defined())
-        adam_step<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(state_, p, o, true);
-  }
+  adam_steps<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(param_groups_, state_,
+                                                                        true);
   return loss;
 }
 
