@@ -181,6 +181,22 @@ TEST(NnNet, MobileNetV2HalvesTwiceAndScalesItsWidth) {
   s.head = 320;
   Net small_head(s, 28, 28);
   EXPECT_EQ(n_full - count_parameters(small_head), (1280 - 320) * (320 + 2 + 10));
+  // The feature map the pooling averages: 28 -> 14 -> 7, and with the stem's
+  // stride 28 -> 14 -> 7 -> 4.
+  auto features = [](Net& net, torch::Tensor x) {
+    for (size_t i = 0; i < net.layers->size(); ++i) {
+      if (net.layers->ptr(i)->as<torch::nn::AdaptiveAvgPool2dImpl>()) break;
+      x = (net.layers->begin() + i)->forward(x);
+    }
+    return x;
+  };
+  EXPECT_EQ(features(small_head, torch::randn({1, 1, 28, 28})).sizes(),
+            (std::vector<int64_t>{1, 320, 7, 7}));
+  s.stem_stride = 2;
+  Net strided(s, 28, 28);
+  EXPECT_EQ(count_parameters(strided), count_parameters(small_head));
+  EXPECT_EQ(features(strided, torch::randn({1, 1, 28, 28})).sizes(),
+            (std::vector<int64_t>{1, 320, 4, 4}));
 }
 
 TEST(NnNet, VitTokensAndParameterCount) {

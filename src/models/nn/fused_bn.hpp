@@ -15,6 +15,13 @@ enum class Act { none, relu, relu6 };
 // case runs LibTorch's own ops.
 torch::Tensor batch_norm_act(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x, Act act);
 
+// max_pool2d(act(bn(x)), 2) as one operation in training, where
+// batch_norm_act is fused: the full-size activation and the pooling indices
+// are never stored, and the backward pass finds each window's maximum again
+// from x (docs/DESIGN.md, "Fused pooling"). Elsewhere batch_norm_act, then
+// LibTorch's pooling.
+torch::Tensor batch_norm_act_pool2(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x, Act act);
+
 // Whether batch_norm_act takes its fused path for this input.
 bool fused_batch_norm_applies(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
 

@@ -37,10 +37,23 @@ template <typename T>
 T* layer_as(tnn::Sequential& seq, size_t i) {
   return i < seq->size() ? seq->ptr(i)->as<T>() : nullptr;
 }
+
+// MaxPool2d(2): 2x2 windows, stride 2, no padding, dilation or ceil mode.
+bool is_pool2(const tnn::MaxPool2dImpl* pool) {
+  if (!pool) return false;
+  const auto& o = pool->options;
+  for (int d = 0; d < 2; ++d) {
+    if (o.kernel_size()->at(d) != 2 || o.stride()->at(d) != 2 || o.padding()->at(d) != 0 ||
+        o.dilation()->at(d) != 1)
+      return false;
+  }
+  return !o.ceil_mode();
+}
 }  // namespace
 
 torch::Tensor Net::forward(torch::Tensor x) {
-  // A BatchNorm2d followed by a ReLU runs as one fused op where it can, and
+  // A BatchNorm2d followed by a ReLU (and in training a 2x2 max-pool) runs
+  // as one fused op where it can, and
   // in inference a conv followed by batch norm as one conv; the modules stay
   // separate so parameter names do not change.
   for (size_t i = 0; i < layers->size(); ++i) {
@@ -61,6 +74,11 @@ torch::Tensor Net::forward(torch::Tensor x) {
     auto* bn = layer_as<tnn::BatchNorm2dImpl>(layers, i);
     if (bn && fused_batch_norm_applies(*bn, x)) {
       const bool relu = layer_as<tnn::ReLUImpl>(layers, i + 1) != nullptr;
+      if (relu && bn->is_training() && is_pool2(layer_as<tnn::MaxPool2dImpl>(layers, i + 2))) {
+        x = batch_norm_act_pool2(*bn, x, Act::relu);
+        i += 2;
+        continue;
+      }
       x = batch_norm_act(*bn, x, relu ? Act::relu : Act::none);
       i += relu;
       continue;

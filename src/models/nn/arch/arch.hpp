@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "models/nn/config.hpp"
+#include "models/nn/dropout.hpp"
 
 namespace fmnist::nn::arch {
 

@@ -12,7 +12,7 @@ void build_mlp(tnn::Sequential& seq, const NetSpec& s, int rows, int cols) {
   for (int width : s.hidden) {
     seq->push_back(tnn::Linear(in, width));
     seq->push_back(tnn::ReLU());
-    if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
+    if (s.dropout > 0) seq->push_back(FastDropout(s.dropout));
     in = width;
   }
   seq->push_back(tnn::Linear(in, kNumClasses));
@@ -40,11 +40,11 @@ void build_cnn(tnn::Sequential& seq, const NetSpec& s, int rows, int cols) {
   const Shape out = add_conv_blocks(seq, s, rows, cols);
   seq->push_back(tnn::Flatten());
   int features = out.channels * out.rows * out.cols;
-  if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
+  if (s.dropout > 0) seq->push_back(FastDropout(s.dropout));
   if (s.fc > 0) {
     seq->push_back(tnn::Linear(features, s.fc));
     seq->push_back(tnn::ReLU());
-    if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
+    if (s.dropout > 0) seq->push_back(FastDropout(s.dropout));
     features = s.fc;
   }
   seq->push_back(tnn::Linear(features, kNumClasses));

@@ -49,7 +49,7 @@ TORCH_MODULE(RowRnn);
 void build_cnn_rnn(tnn::Sequential& seq, const NetSpec& s, int rows, int cols) {
   const Shape out = add_conv_blocks(seq, s, rows, cols);
   seq->push_back(RowRnn(s, out));
-  if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
+  if (s.dropout > 0) seq->push_back(FastDropout(s.dropout));
   seq->push_back(tnn::Linear(s.rnn_hidden * (s.bidirectional ? 2 : 1), kNumClasses));
 }
 

@@ -4,7 +4,7 @@
 // (28 -> 14 -> 7), where ImageNet's plan halves a 224 image five times. The
 // first halving comes early (at the 24-channel stage): at 28x28 the 6x
 // expanded activations cost more in memory traffic than in arithmetic on a
-// CPU (docs/DESIGN.md).
+// CPU (docs/DESIGN.md). stem_stride=2 halves once more, in the stem.
 #include <algorithm>
 #include <cmath>
 
@@ -81,7 +81,7 @@ void build_mobilenetv2(tnn::Sequential& seq, const NetSpec& s, int rows, int col
   if (rows < 4 || cols < 4)
     fail("mobilenetv2: {}x{} images are too small (4x4 at least)", rows, cols);
   int in = divisible8(32 * s.width_mult);
-  seq->push_back(ConvBn(1, in, 3, 1, 1, true));
+  seq->push_back(ConvBn(1, in, 3, s.stem_stride, 1, true));
   for (const Stage& st : kStages) {
     const int out = divisible8(st.channels * s.width_mult);
     for (int b = 0; b < st.blocks; ++b) {
@@ -93,7 +93,7 @@ void build_mobilenetv2(tnn::Sequential& seq, const NetSpec& s, int rows, int col
   seq->push_back(ConvBn(in, last, 1, 1, 1, true));
   seq->push_back(tnn::AdaptiveAvgPool2d(1));
   seq->push_back(tnn::Flatten());
-  if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
+  if (s.dropout > 0) seq->push_back(FastDropout(s.dropout));
   seq->push_back(tnn::Linear(last, kNumClasses));
 }
 

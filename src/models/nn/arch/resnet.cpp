@@ -64,7 +64,7 @@ void build_resnet(tnn::Sequential& seq, const NetSpec& s, int rows, int cols) {
   seq->push_back(tnn::ReLU());
   seq->push_back(tnn::AdaptiveAvgPool2d(1));
   seq->push_back(tnn::Flatten());
-  if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
+  if (s.dropout > 0) seq->push_back(FastDropout(s.dropout));
   seq->push_back(tnn::Linear(in, kNumClasses));
 }
 

@@ -39,7 +39,7 @@ struct BlockImpl : tnn::Module {
         norm2(register_module("norm2", tnn::LayerNorm(tnn::LayerNormOptions({dim})))),
         fc1(register_module("fc1", tnn::Linear(dim, mlp))),
         fc2(register_module("fc2", tnn::Linear(mlp, dim))),
-        drop(register_module("drop", tnn::Dropout(dropout))) {}
+        drop(register_module("drop", FastDropout(dropout))) {}
 
   torch::Tensor attention(const torch::Tensor& x) {
     const int64_t n = x.size(0), t = x.size(1), d = x.size(2), hd = d / heads;
@@ -61,7 +61,7 @@ struct BlockImpl : tnn::Module {
   tnn::Linear qkv, out;
   tnn::LayerNorm norm2;
   tnn::Linear fc1, fc2;
-  tnn::Dropout drop;
+  FastDropout drop;
 };
 TORCH_MODULE(Block);
 
@@ -82,7 +82,7 @@ void build_vit(tnn::Sequential& seq, const NetSpec& s, int rows, int cols) {
          s.patch, rows, cols);
   if (s.dim % s.heads != 0) fail("vit: dim={} is not a multiple of heads={}", s.dim, s.heads);
   seq->push_back(PatchEmbed(s.patch, s.dim, (rows / s.patch) * (cols / s.patch)));
-  if (s.dropout > 0) seq->push_back(tnn::Dropout(s.dropout));
+  if (s.dropout > 0) seq->push_back(FastDropout(s.dropout));
   for (int b = 0; b < s.blocks; ++b) seq->push_back(Block(s.dim, s.heads, s.mlp_dim, s.dropout));
   seq->push_back(ClassToken(s.dim));
   seq->push_back(tnn::Linear(s.dim, kNumClasses));
