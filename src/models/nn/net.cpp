@@ -53,9 +53,9 @@ bool is_pool2(const tnn::MaxPool2dImpl* pool) {
 
 torch::Tensor Net::forward(torch::Tensor x) {
   // A BatchNorm2d followed by a ReLU (and in training a 2x2 max-pool) runs
-  // as one fused op where it can, and
-  // in inference a conv followed by batch norm as one conv; the modules stay
-  // separate so parameter names do not change.
+  // as one fused op where it can, and in inference a conv followed by batch
+  // norm as one conv; the modules stay separate so parameter names do not
+  // change.
   for (size_t i = 0; i < layers->size(); ++i) {
     auto* conv = layer_as<tnn::Conv2dImpl>(layers, i);
     auto* next_bn = layer_as<tnn::BatchNorm2dImpl>(layers, i + 1);
