@@ -7,22 +7,15 @@
 #include "models/nn/dropout.hpp"
 #include "models/nn/fused_bn.hpp"
 #include "models/nn/net.hpp"
+#include "support/nn_reference.hpp"
 
 namespace fmnist::nn {
 namespace {
 
-void expect_close(const torch::Tensor& a, const torch::Tensor& b, double tol,
-                  const std::string& what) {
-  ASSERT_EQ(a.sizes(), b.sizes()) << what;
-  EXPECT_TRUE(torch::allclose(a, b, tol, tol))
-      << what << ": largest difference " << (a - b).abs().max().item<double>();
-}
+using test::expect_close;
 
 torch::Tensor reference_pool(torch::nn::BatchNorm2d& bn, const torch::Tensor& x, Act act) {
-  auto y = bn(x);
-  if (act == Act::relu) y = torch::relu(y);
-  if (act == Act::relu6) y = torch::hardtanh(y, 0, 6);
-  return torch::max_pool2d(y, 2);
+  return torch::max_pool2d(test::bn_act_reference(bn, x, act), 2);
 }
 
 TEST(NnFusedPool, MatchesBatchNormActivationThenMaxPoolInTraining) {

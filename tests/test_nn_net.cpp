@@ -10,6 +10,7 @@
 #include "models/nn/net.hpp"
 #include "models/nn/neural.hpp"
 #include "models/registry.hpp"
+#include "support/nn_reference.hpp"
 
 namespace fmnist::nn {
 namespace {
@@ -269,17 +270,7 @@ struct BnPair {
   }
 };
 
-torch::Tensor reference(torch::nn::BatchNorm2d& bn, const torch::Tensor& x, Act act) {
-  auto y = bn(x);
-  if (act == Act::relu) return torch::relu(y);
-  if (act == Act::relu6) return torch::hardtanh(y, 0, 6);
-  return y;
-}
-
-void expect_close(const torch::Tensor& a, const torch::Tensor& b, double tol, const char* what) {
-  EXPECT_TRUE(torch::allclose(a, b, tol, tol))
-      << what << ": largest difference " << (a - b).abs().max().item<double>();
-}
+using test::expect_close;
 
 TEST(NnFusedBatchNorm, MatchesLibTorchInTrainingForEachActivation) {
   torch::manual_seed(3);
@@ -293,7 +284,7 @@ TEST(NnFusedBatchNorm, MatchesLibTorchInTrainingForEachActivation) {
       auto mix = torch::randn(shape);
       for (int step = 0; step < 2; ++step) {
         auto y1 = batch_norm_act(*bn.fused, x1, act);
-        auto y2 = reference(bn.plain, x2, act);
+        auto y2 = test::bn_act_reference(bn.plain, x2, act);
         expect_close(y1, y2, 1e-5, "output");
         (y1 * mix).sum().backward();
         (y2 * mix).sum().backward();
@@ -330,7 +321,7 @@ TEST(NnFusedBatchNorm, MatchesLibTorchInInference) {
   for (int i = 0; i < 3; ++i) {  // running statistics away from 0 and 1
     auto x = (torch::randn({4, 6, 4, 4}) * 3 + 2).contiguous(torch::MemoryFormat::ChannelsLast);
     batch_norm_act(*bn.fused, x, Act::relu);
-    reference(bn.plain, x, Act::relu);
+    test::bn_act_reference(bn.plain, x, Act::relu);
   }
   bn.fused->eval();
   bn.plain->eval();
@@ -338,7 +329,8 @@ TEST(NnFusedBatchNorm, MatchesLibTorchInInference) {
   torch::InferenceMode guard;
   ASSERT_TRUE(fused_batch_norm_applies(*bn.fused, x));
   for (Act act : {Act::none, Act::relu, Act::relu6})
-    expect_close(batch_norm_act(*bn.fused, x, act), reference(bn.plain, x, act), 1e-5, "output");
+    expect_close(batch_norm_act(*bn.fused, x, act), test::bn_act_reference(bn.plain, x, act), 1e-5,
+                 "output");
 }
 
 TEST(NnFusedBatchNorm, LeavesOtherLayoutsAndTypesToLibTorch) {

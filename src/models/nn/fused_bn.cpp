@@ -90,16 +90,23 @@ void normalize(const float* __restrict x, float* __restrict y, int64_t rows, int
   });
 }
 
-void normalize(Act act, const float* x, float* y, int64_t rows, int64_t c, const float* mean,
-               const float* scale, const float* beta) {
+// fn(std::integral_constant<Act, act>{}): one template instance per
+// activation, chosen at run time.
+template <typename Fn>
+void with_act(Act act, Fn fn) {
   switch (act) {
     case Act::none:
-      return normalize<Act::none>(x, y, rows, c, mean, scale, beta);
+      return fn(std::integral_constant<Act, Act::none>{});
     case Act::relu:
-      return normalize<Act::relu>(x, y, rows, c, mean, scale, beta);
+      return fn(std::integral_constant<Act, Act::relu>{});
     case Act::relu6:
-      return normalize<Act::relu6>(x, y, rows, c, mean, scale, beta);
+      return fn(std::integral_constant<Act, Act::relu6>{});
   }
+}
+
+void normalize(Act act, const float* x, float* y, int64_t rows, int64_t c, const float* mean,
+               const float* scale, const float* beta) {
+  with_act(act, [&](auto a) { normalize<decltype(a)::value>(x, y, rows, c, mean, scale, beta); });
 }
 
 // Per-channel sums of g and g * (x - mean) -> dgamma, dbeta and the
@@ -181,6 +188,14 @@ struct Pool2 {
   bool covered(int64_t r) const { return (r / w) % h < 2 * ho && r % w < 2 * wo; }
 };
 
+// The largest of a 2x2 window's four values, in one expression shared by
+// the forward and backward passes, so both find the same maximum. Plain
+// selects: std::max's references stopped GCC's vectoriser.
+inline float max4(float z0, float z1, float z2, float z3) {
+  const float a = z0 < z1 ? z1 : z0, b = z2 < z3 ? z3 : z2;
+  return a < b ? b : a;
+}
+
 template <Act A>
 void normalize_pool(const float* __restrict x, float* __restrict y, const Pool2& pool, int64_t c,
                     const float* __restrict stats) {
@@ -199,9 +214,7 @@ void normalize_pool(const float* __restrict x, float* __restrict y, const Pool2&
       const float z1 = (x1[j] - mean[j]) * scale[j] + beta[j];
       const float z2 = (x2[j] - mean[j]) * scale[j] + beta[j];
       const float z3 = (x3[j] - mean[j]) * scale[j] + beta[j];
-      // The same expression as WindowGrad's maximum.
-      const float a = z0 < z1 ? z1 : z0, b = z2 < z3 ? z3 : z2;
-      out[j] = activate<A>(a < b ? b : a);
+      out[j] = activate<A>(max4(z0, z1, z2, z3));
     }
   });
 }
@@ -216,9 +229,9 @@ struct WindowGrad {
   float g0, g1, g2, g3;
   WindowGrad(float z0, float z1, float z2, float z3, float gp) {
     // Written as selects only, each passing on what the ones before left:
-    // std::max's references, a chain of selects on an index or g - g0
-    // each made GCC's vectoriser give up on the loop ("control flow").
-    const float a = z0 < z1 ? z1 : z0, b = z2 < z3 ? z3 : z2, m = a < b ? b : a;
+    // a chain of selects on an index, or g - g0, made GCC's vectoriser give
+    // up on the loop ("control flow").
+    const float m = max4(z0, z1, z2, z3);
     const float g = passes<A>(m) ? gp : 0.f;
     const bool e0 = z0 == m, e1 = z1 == m, e2 = z2 == m;
     const float r1 = e0 ? 0.f : g, r2 = e1 ? 0.f : r1;
@@ -302,20 +315,6 @@ void pool_backward_kernel(const float* __restrict x, const float* __restrict dy,
   });
 }
 
-// fn(std::integral_constant<Act, act>{}): one template instance per
-// activation, chosen at run time.
-template <typename Fn>
-void with_act(Act act, Fn fn) {
-  switch (act) {
-    case Act::none:
-      return fn(std::integral_constant<Act, Act::none>{});
-    case Act::relu:
-      return fn(std::integral_constant<Act, Act::relu>{});
-    case Act::relu6:
-      return fn(std::integral_constant<Act, Act::relu6>{});
-  }
-}
-
 int64_t rows_of(const torch::Tensor& x) {
   return x.size(0) * x.size(2) * x.size(3);
 }
@@ -368,8 +367,9 @@ struct BatchNormActFn : torch::autograd::Function<BatchNormActFn> {
       const Pool2 geom(x.size(0), x.size(2), x.size(3));
       auto y = torch::empty({x.size(0), c, geom.ho, geom.wo},
                             x.options().memory_format(torch::MemoryFormat::ChannelsLast));
-      auto run = [&](auto kernel) { kernel(px, y.data_ptr<float>(), geom, c, st); };
-      with_act(static_cast<Act>(act), [&](auto a) { run(normalize_pool<decltype(a)::value>); });
+      with_act(static_cast<Act>(act), [&](auto a) {
+        normalize_pool<decltype(a)::value>(px, y.data_ptr<float>(), geom, c, st);
+      });
       return y;
     }
     auto y = torch::empty_like(x);
