@@ -2,8 +2,10 @@
 // the cache reuses what has not changed, a failure does not stop the run.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
+#include "bench/lanes.hpp"
 #include "bench/run.hpp"
 #include "data/idx.hpp"
 #include "data/source.hpp"
@@ -140,7 +142,10 @@ TEST(BenchRun, TrainAccuracyComesFromAStratifiedSampleAndTestFromTheFitRun) {
   // as metrics.json, and the same evaluation as a fresh prediction gives.
   const auto& r = sampled[0].result;
   EXPECT_DOUBLE_EQ(r.metrics["test"]["accuracy"].get<double>(), r.test.accuracy);
-  auto cached = bench::run_lineup(entries, data, bench::RunOptions{opts.cache, false, 0, 120});
+  bench::RunOptions again;
+  again.cache = opts.cache;
+  again.train_score_images = 120;
+  auto cached = bench::run_lineup(entries, data, again);
   ASSERT_TRUE(cached[0].cached);
   EXPECT_EQ(cached[0].result.test.accuracy, whole[0].result.test.accuracy);
   EXPECT_EQ(cached[0].result.test.confusion, whole[0].result.test.confusion);
@@ -154,6 +159,58 @@ TEST(BenchRun, EvaluatingRejectsATestPredictionOfTheWrongSize) {
   wrong.proba.resize(wrong.proba.size() - kNumClasses);
   test::expect_error([&] { evaluate_scored(*r.model, data, r.metrics, "nb", wrong); },
                      {"99 test probabilities for 100 images"});
+}
+
+// What a lane's child leaves behind decides the entry's fate: a model in the
+// cache, else the error it wrote, else its exit status and its last words.
+TEST(BenchLanes, AChildThatLeavesNoModelIsReportedWithWhy) {
+  test::TempDir dir;
+  const auto data = small_data();
+  std::vector<bench::LineupEntry> entries = {{"fine", "naive-bayes", 0, 400},
+                                             {"said", "tree", 0, 300},
+                                             {"crashed", "tree:max_depth=3", 0, 200},
+                                             {"absent", "tree:max_depth=4", 0, 100}};
+  bench::RunOptions opts;
+  opts.cache = dir / "cache";
+  opts.train_threads = 1;
+  std::vector<std::string> order;
+  bench::LaneCallbacks cb;
+  cb.start = [&](const std::vector<const bench::LineupEntry*>& es, size_t) {
+    ASSERT_EQ(es.size(), 1u);  // none is small enough to share a child
+    order.push_back(es[0]->label);
+  };
+  auto out = bench::train_in_lanes(
+      entries, data, opts, 2,
+      [&](const std::vector<const bench::LineupEntry*>& es) -> std::vector<std::string> {
+        const std::string label = es[0]->label;
+        const fs::path cache = bench::cache_dir(opts, *es[0], data);
+        if (label == "fine")
+          return {"/bin/sh", "-c",
+                  "mkdir -p '" + cache.string() + "' && touch '" + (cache / "model.json").string() +
+                      "'"};
+        if (label == "said")
+          return {
+              "/bin/sh", "-c",
+              "printf 'tree: bad setting' > '" + bench::error_file(cache).string() + "'; exit 1"};
+        if (label == "crashed") return {"/bin/sh", "-c", "echo 'fit 10%'; echo 'lost'; exit 4"};
+        return {(dir / "no-such-program").string()};
+      },
+      cb);
+  EXPECT_EQ(order, (std::vector<std::string>{"fine", "said", "crashed", "absent"}));
+  EXPECT_EQ(out.seconds.size(), 4u);
+  EXPECT_FALSE(out.errors.count("fine"));
+  EXPECT_EQ(out.errors["said"], "tree: bad setting");
+  EXPECT_NE(out.errors["crashed"].find("status 4: lost (log: "), std::string::npos)
+      << out.errors["crashed"];
+  EXPECT_NE(out.errors["absent"].find("could not start"), std::string::npos)
+      << out.errors["absent"];
+
+  // The run then reports those errors and trains nothing of them itself.
+  opts.lane_errors = out.errors;
+  auto run = bench::run_lineup({entries[1]}, data, opts);
+  ASSERT_EQ(run.size(), 1u);
+  EXPECT_EQ(run[0].result.error, "tree: bad setting");
+  EXPECT_FALSE(fs::exists(bench::cache_dir(opts, entries[1], data)));
 }
 
 TEST(CliBench, RunsTheChosenModelsWritesTheReportAndReusesTheCache) {
@@ -185,6 +242,65 @@ TEST(CliBench, RunsTheChosenModelsWritesTheReportAndReusesTheCache) {
   auto bad = test::run_fmnist({"bench", "--models", "nope", "--data", dir.path().string()});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("'nope' is not in this profile"), std::string::npos) << bad.err;
+}
+
+// Two lanes of one thread train, in child processes, the very models one
+// thread trains in-process: same cache entries, same predictions.
+TEST(CliBench, LanesTrainTheModelsOneThreadTrains) {
+  test::TempDir dir;
+  save_idx(test::make_dataset(300, 1), dir / "train-images-idx3-ubyte.gz",
+           dir / "train-labels-idx1-ubyte.gz");
+  save_idx(test::make_dataset(100, 2), dir / "t10k-images-idx3-ubyte.gz",
+           dir / "t10k-labels-idx1-ubyte.gz");
+  auto run = [&](const std::string& threads, const std::string& lanes, const std::string& name) {
+    auto r = test::run_fmnist({"--threads", threads, "bench", "--lanes", lanes, "--models",
+                               "naive-bayes,tree,logreg,mlp", "--data", dir.path().string(),
+                               "--out", (dir / name / "out").string(), "--cache",
+                               (dir / name / "cache").string()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r;
+  };
+  const auto lanes = run("2", "2", "lanes");
+  EXPECT_NE(lanes.err.find("training in 2 lanes of 1 thread"), std::string::npos) << lanes.err;
+  const auto one = run("1", "1", "one");
+  EXPECT_EQ(one.err.find("lanes of"), std::string::npos) << one.err;
+
+  auto entries = [&](const std::string& name) {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir / name / "cache"))
+      if (e.is_directory()) names.insert(e.path().filename().string());
+    return names;
+  };
+  EXPECT_EQ(entries("lanes").size(), 4u);
+  EXPECT_EQ(entries("lanes"), entries("one"));
+  const auto a = nlohmann::json::parse(test::read_text(dir / "lanes" / "out" / "results.json"));
+  const auto b = nlohmann::json::parse(test::read_text(dir / "one" / "out" / "results.json"));
+  EXPECT_EQ(a["machine"]["bench_lanes"], 2);
+  EXPECT_EQ(a["machine"]["bench_threads_per_model"], 1);
+  ASSERT_EQ(a["models"].size(), 4u);
+  ASSERT_EQ(b["models"].size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    SCOPED_TRACE(a["models"][i]["label"].get<std::string>());
+    EXPECT_EQ(a["models"][i]["label"], b["models"][i]["label"]);
+    EXPECT_EQ(a["models"][i]["cached"], false);
+    // The same weights; predicting with 2 threads or 1 may round differently.
+    EXPECT_NEAR(a["models"][i]["test"]["log_loss"].get<double>(),
+                b["models"][i]["test"]["log_loss"].get<double>(), 1e-6);
+    EXPECT_TRUE(a["models"][i]["evaluation"]["confusion_matrix"]["counts"] ==
+                b["models"][i]["evaluation"]["confusion_matrix"]["counts"]);
+  }
+  for (const auto& name : entries("lanes")) {
+    for (const auto& f : fs::directory_iterator(dir / "lanes" / "cache" / name)) {
+      if (f.path().filename() == "model.json") continue;  // has the timings
+      SCOPED_TRACE(name + "/" + f.path().filename().string());
+      EXPECT_EQ(test::read_text(f.path()),
+                test::read_text(dir / "one" / "cache" / name / f.path().filename()));
+    }
+  }
+  // The next run finds every lane's model in the cache.
+  const auto again = run("2", "2", "lanes");
+  EXPECT_EQ(again.err.find("training"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("(cached)"), std::string::npos) << again.err;
 }
 
 }  // namespace

@@ -63,7 +63,8 @@ TEST(XgBoost, ProbabilitiesAreDistributionsAndLearnSeparableClasses) {
 TEST(XgBoost, ReloadGivesIdenticalProbabilities) {
   const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 300);
   for (const std::string spec :
-       {"xgboost:rounds=8,max_depth=4,max_bin=32", "xgboost:rounds=5,zeros=value,max_bin=32"}) {
+       {"xgboost:rounds=8,max_depth=4,max_bin=32", "xgboost:rounds=5,zeros=value,max_bin=32",
+        "xgboost:rounds=5,max_bin=32,features=pixels+profiles"}) {
     SCOPED_TRACE(spec);
     auto model = fitted(spec, train, 3);
     TempDir dir;
@@ -151,25 +152,29 @@ TEST(XgBoost, FeatureImportanceIsNormalisedGain) {
 // the same probabilities, with the same gain importances.
 TEST(XgBoost, PythonXgboostReadsTheSavedModel) {
   const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 200);
-  for (const std::string zeros : {"missing", "value"}) {
-    SCOPED_TRACE(zeros);
-    auto model = fitted("xgboost:rounds=5,max_bin=32,zeros=" + zeros, train);
+  for (const std::string extra : {"zeros=missing", "zeros=value", "features=pixels+profiles"}) {
+    SCOPED_TRACE(extra);
+    const bool missing = extra != "zeros=value";
+    auto model = fitted("xgboost:rounds=5,max_bin=32," + extra, train);
     TempDir dir;
     model->save(dir.path());
     save_npy_u8(dir / "queries.npy", other.pixels, {other.size(), 28, 28});
     const auto r = test::run_python_script(
         "xgboost_predict.py",
-        {dir.path().string(), (dir / "queries.npy").string(), zeros == "missing" ? "0" : "nan"});
+        {dir.path().string(), (dir / "queries.npy").string(), missing ? "0" : "nan"});
     if (r.exit_code == 77) GTEST_SKIP() << "no xgboost for /usr/bin/python3";
     ASSERT_EQ(r.exit_code, 0) << r.out;
     const auto j = nlohmann::json::parse(r.out);
-    EXPECT_EQ(j["attr"].get<std::string>(), zeros);
+    EXPECT_EQ(j["attr"].get<std::string>(), missing ? "missing" : "value");
+    const bool profiles = extra == "features=pixels+profiles";
+    EXPECT_EQ(j["profiles"].get<std::string>(), profiles ? "28x28" : "");
     const auto ours = model->predict_proba(other);
     const auto& theirs = j["proba"];
     ASSERT_EQ(theirs.size(), other.size());
     for (size_t i = 0; i < other.size(); ++i)
       for (int c = 0; c < kNumClasses; ++c)
         EXPECT_NEAR(ours[i * kNumClasses + c], theirs[i][c].get<double>(), 1e-6);
+    if (profiles) continue;  // pixel maps share the profiles' gain: next test
     const auto fi = model->feature_importance();
     double total = 0;
     for (const auto& [name, gain] : j["gain"].items()) total += gain.get<double>();
@@ -178,6 +183,34 @@ TEST(XgBoost, PythonXgboostReadsTheSavedModel) {
       EXPECT_NEAR(fi->overall[f], gain.get<double>() / total, 1e-5) << name;
     }
   }
+}
+
+// Row and column profiles: 56 more features that the trees use; after a
+// reload, importance maps over the pixels
+// that still sum to 1 with the profiles' gain spread over their rows and
+// columns.
+TEST(XgBoost, ProfilesAreFeaturesTheTreesUseAndMapOntoPixels) {
+  const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 200);
+  auto model = fitted("xgboost:rounds=5,max_bin=32,features=pixels+profiles", train);
+  const auto j = saved_json(*model);
+  EXPECT_EQ(j["learner"]["learner_model_param"]["num_feature"].get<std::string>(), "840");
+  bool splits_on_profile = false;
+  for (const auto& tree : j["learner"]["gradient_booster"]["model"]["trees"])
+    for (int f : tree["split_indices"].get<std::vector<int>>()) splits_on_profile |= f >= 784;
+  EXPECT_TRUE(splits_on_profile);
+
+  TempDir dir;
+  save_model(*model, ModelInfo{}, dir / "m");
+  auto back = load_model(dir / "m").model;
+  const auto fi = back->feature_importance();
+  ASSERT_TRUE(fi.has_value());
+  ASSERT_EQ(fi->overall.size(), 784u);
+  EXPECT_NEAR(std::accumulate(fi->overall.begin(), fi->overall.end(), 0.0), 1.0, 1e-5);
+  for (const auto& m : fi->per_class)
+    EXPECT_NEAR(std::accumulate(m.begin(), m.end(), 0.0), 1.0, 1e-5);
+
+  const Dataset small = test::make_dataset(5, 1, 14, 56);
+  expect_error([&] { back->predict_proba(small); }, {"28x28", "14x56"});
 }
 
 TEST(XgBoost, QuickPresetSetsItsDefaultsAndExplicitSettingsWin) {

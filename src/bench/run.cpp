@@ -24,11 +24,12 @@ double since(std::chrono::steady_clock::time_point t0) {
 }
 
 // Everything that changes a trained model or its timings.
-std::string cache_key(const std::string& canonical_spec, const DataSplits& data, uint64_t seed) {
+std::string cache_key(const std::string& canonical_spec, const DataSplits& data, uint64_t seed,
+                      int train_threads) {
   Sha256 h;
   h.update(fmt::format("{}|{:016x}|{:016x}|{:016x}|{}|{}|{}", canonical_spec,
                        data.train.fingerprint(), data.val.fingerprint(), data.test.fingerprint(),
-                       seed, threads(), version()));
+                       seed, train_threads, version()));
   return h.hex_final().substr(0, 16);
 }
 
@@ -53,7 +54,8 @@ ModelResult train_entry(const LineupEntry& entry, const DataSplits& data, const 
 
 fs::path cache_dir(const RunOptions& opts, const LineupEntry& entry, const DataSplits& data) {
   const std::string canonical = make_model(entry.spec)->settings().canonical_spec();
-  return opts.cache / fmt::format("{}-{}", entry.label, cache_key(canonical, data, opts.seed));
+  const int t = opts.train_threads > 0 ? opts.train_threads : threads();
+  return opts.cache / fmt::format("{}-{}", entry.label, cache_key(canonical, data, opts.seed, t));
 }
 
 std::vector<EntryOutcome> run_lineup(const std::vector<LineupEntry>& entries,
@@ -78,12 +80,14 @@ std::vector<EntryOutcome> run_lineup(const std::vector<LineupEntry>& entries,
     const auto t0 = std::chrono::steady_clock::now();
     try {
       const fs::path dir = cache_dir(opts, entry, data);
+      const auto lane_error = opts.lane_errors.find(entry.label);
+      if (lane_error != opts.lane_errors.end()) throw Error(lane_error->second);
       if (!opts.force && fs::exists(dir / "model.json")) {
         LoadedModel lm = load_model(dir);
         const nlohmann::json metrics =
             lm.meta.contains("metrics") ? lm.meta["metrics"] : nlohmann::json::object();
         o.result = evaluate_model(*lm.model, data, metrics, entry.label);
-        o.cached = true;
+        o.cached = !opts.lane_seconds.count(entry.label);
       } else {
         o.result = train_entry(entry, data, opts, dir);
       }
@@ -101,6 +105,8 @@ std::vector<EntryOutcome> run_lineup(const std::vector<LineupEntry>& entries,
       o.result.error = fmt::format("unexpected error: {}", e.what());
     }
     o.seconds = since(t0);
+    if (const auto lane = opts.lane_seconds.find(entry.label); lane != opts.lane_seconds.end())
+      o.seconds += lane->second;
     if (o.result.ok()) {
       o.result.metrics["notebook_accuracy"] = entry.notebook_accuracy;
       o.result.metrics["cached"] = o.cached;

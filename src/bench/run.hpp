@@ -4,6 +4,7 @@
 // is recorded with its error and the run goes on.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ struct RunOptions {
   // Training accuracy from a stratified sample of this many training images
   // (0: all of them); see train_and_score.
   size_t train_score_images = 10000;
+  // Threads the models are trained with, part of the cache key (0: threads()).
+  int train_threads = 0;
+  // Entries that lanes failed to train (label -> why): reported, not retried.
+  std::map<std::string, std::string> lane_errors;
+  // Entries that lanes trained in this run (label -> wall seconds there): in
+  // the cache, yet not "cached" results.
+  std::map<std::string, double> lane_seconds;
 };
 
 struct EntryOutcome {

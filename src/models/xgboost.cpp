@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include <fmt/format.h>
@@ -25,20 +26,81 @@ void check(int rc, const char* what) {
 // The booster's own copy of what fmnist needs to predict after a reload;
 // attributes live in xgboost.json, so Python sees them too.
 constexpr const char* kZerosAttr = "fmnist_zeros";
+// "ROWSxCOLS" when each image's ink profiles follow its pixels.
+constexpr const char* kProfilesAttr = "fmnist_profiles";
 
 std::string float_text(double v) {
   // Shortest text that reads back to the same double: XGBoost parses it.
   return fmt::format("{}", v);
 }
 
+// NumPy's __array_interface__ as JSON: XGBoost reads the bytes in place
+// ("|u1"), no float copy of the images.
+std::string array_interface(const uint8_t* data, size_t rows, size_t cols) {
+  return fmt::format(R"({{"data": [{}, true], "shape": [{}, {}], "typestr": "|u1", "version": 3}})",
+                     reinterpret_cast<uintptr_t>(data), rows, cols);
+}
+
+// What XGBoost sees of a set: the pixels as they are, or (with profiles)
+// each image's pixels followed by the mean ink of each of its rows, then of
+// each column, rounded to a byte. A profile sums a whole row in one value, so
+// a tree can split on "how wide is the garment at row 20" directly, where on
+// pixels alone it needs several levels (docs/DESIGN.md, "Gradient boosting").
+class Features {
+ public:
+  Features(const Dataset& d, bool profiles)
+      : n_(d.size()), dim_(profiles ? d.image_size() + d.rows + d.cols : d.image_size()) {
+    if (!profiles) {
+      data_ = d.pixels.data();
+      return;
+    }
+    owned_.resize(n_ * dim_);
+    const size_t rows = d.rows, cols = d.cols, px = d.image_size();
+#pragma omp parallel for schedule(static) num_threads(threads())
+    for (size_t i = 0; i < n_; ++i) {
+      const uint8_t* img = d.pixels.data() + i * px;
+      uint8_t* out = owned_.data() + i * dim_;
+      std::copy(img, img + px, out);
+      std::vector<uint32_t> col(cols, 0);
+      for (size_t r = 0; r < rows; ++r) {
+        uint32_t row = 0;
+        for (size_t c = 0; c < cols; ++c) {
+          row += img[r * cols + c];
+          col[c] += img[r * cols + c];
+        }
+        out[px + r] = static_cast<uint8_t>((row + cols / 2) / cols);
+      }
+      for (size_t c = 0; c < cols; ++c)
+        out[px + rows + c] = static_cast<uint8_t>((col[c] + rows / 2) / rows);
+    }
+    data_ = owned_.data();
+  }
+  const uint8_t* data() const {
+    return data_;
+  }
+  size_t size() const {
+    return n_;
+  }
+  size_t dim() const {
+    return dim_;
+  }
+
+ private:
+  size_t n_, dim_;
+  const uint8_t* data_ = nullptr;
+  std::vector<uint8_t> owned_;
+};
+
 // A DMatrix that frees itself.
 class DMatrix {
  public:
-  DMatrix(const Dataset& d, bool zero_missing, const char* who) {
+  DMatrix(const Features& x, const std::vector<uint8_t>& y, bool zero_missing, const char* who) {
     const std::string config =
         fmt::format(R"({{"missing": {}, "nthread": {}}})", zero_missing ? "0.0" : "NaN", threads());
-    check(XGDMatrixCreateFromDense(array_interface(d).c_str(), config.c_str(), &h_), who);
-    std::vector<float> labels(d.labels.begin(), d.labels.end());
+    check(XGDMatrixCreateFromDense(array_interface(x.data(), x.size(), x.dim()).c_str(),
+                                   config.c_str(), &h_),
+          who);
+    std::vector<float> labels(y.begin(), y.end());
     check(XGDMatrixSetFloatInfo(h_, "label", labels.data(), labels.size()), "setting labels");
   }
   ~DMatrix() {
@@ -47,14 +109,6 @@ class DMatrix {
   DMatrix(const DMatrix&) = delete;
   DMatrix& operator=(const DMatrix&) = delete;
   DMatrixHandle get() const { return h_; }
-
-  // NumPy's __array_interface__ as JSON: XGBoost reads the bytes in place
-  // ("|u1"), no float copy of the images.
-  static std::string array_interface(const Dataset& d) {
-    return fmt::format(
-        R"({{"data": [{}, true], "shape": [{}, {}], "typestr": "|u1", "version": 3}})",
-        reinterpret_cast<uintptr_t>(d.pixels.data()), d.size(), d.image_size());
-  }
 
  private:
   DMatrixHandle h_ = nullptr;
@@ -126,6 +180,10 @@ XgBoost::XgBoost(Settings s) : Classifier(std::move(s)) {
                                        "zero pixels as missing values (sparse, faster) or as "
                                        "ordinary values (Python XGBClassifier on a dense array)",
                                        {"missing", "value"}) == "missing";
+  profiles_ = settings_.get_choice("features", "pixels",
+                                   "what the trees split on: the pixels, or the pixels and "
+                                   "each row's and column's mean ink (pixels+profiles)",
+                                   {"pixels", "pixels+profiles"}) == "pixels+profiles";
   params_ = {{"max_depth", std::to_string(depth)},
              {"eta", float_text(eta)},
              {"tree_method", method},
@@ -152,10 +210,16 @@ void XgBoost::fit(const Dataset& train, const FitContext& ctx) {
               early_stopping_, rounds_);
   }
   dim_ = train.image_size();
-  DMatrix dtrain(train, zero_missing_, "building the training matrix");
-  std::optional<DMatrix> dval;
-  if (with_val) dval.emplace(*ctx.val, zero_missing_, "building the validation matrix");
-  std::vector<DMatrixHandle> mats = {dtrain.get()};
+  rows_ = train.rows;
+  cols_ = train.cols;
+  // Built one at a time: XGBoost copies each into its own matrix.
+  std::optional<DMatrix> dtrain, dval;
+  dtrain.emplace(Features(train, profiles_), train.labels, zero_missing_,
+                 "building the training matrix");
+  if (with_val)
+    dval.emplace(Features(*ctx.val, profiles_), ctx.val->labels, zero_missing_,
+                 "building the validation matrix");
+  std::vector<DMatrixHandle> mats = {dtrain->get()};
   std::vector<const char*> names = {"train"};
   if (dval) {
     mats.push_back(dval->get());
@@ -181,15 +245,14 @@ void XgBoost::fit(const Dataset& train, const FitContext& ctx) {
   set("nthread", std::to_string(threads()));
   set("verbosity", "1");  // warnings only
   for (const auto& [k, v] : params_) set(k.c_str(), v);
-  check(XGBoosterSetAttr(booster_, kZerosAttr, zero_missing_ ? "missing" : "value"),
-        "setting an attribute");
+  set_attributes();
 
   history_ = nlohmann::json::array();
   double best = std::numeric_limits<double>::infinity();
   int best_round = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (int r = 0; r < rounds_; ++r) {
-    check(XGBoosterUpdateOneIter(booster_, r, dtrain.get()), "boosting a round");
+    check(XGBoosterUpdateOneIter(booster_, r, dtrain->get()), "boosting a round");
     const char* eval = nullptr;
     check(XGBoosterEvalOneIter(booster_, r, mats.data(), names.data(), mats.size(), &eval),
           "evaluating a round");
@@ -230,10 +293,17 @@ void XgBoost::fit(const Dataset& train, const FitContext& ctx) {
       check(XGBoosterSlice(booster_, 0, best_round + 1, 1, &sliced), "slicing the best rounds");
       XGBoosterFree(booster_);
       booster_ = sliced;
-      check(XGBoosterSetAttr(booster_, kZerosAttr, zero_missing_ ? "missing" : "value"),
-            "setting an attribute");
+      set_attributes();
     }
   }
+}
+
+void XgBoost::set_attributes() {
+  check(XGBoosterSetAttr(booster_, kZerosAttr, zero_missing_ ? "missing" : "value"),
+        "setting an attribute");
+  const std::string shape = fmt::format("{}x{}", rows_, cols_);
+  check(XGBoosterSetAttr(booster_, kProfilesAttr, profiles_ ? shape.c_str() : nullptr),
+        "setting an attribute");
 }
 
 void XgBoost::predict_proba(const Dataset& data, float* out) const {
@@ -241,6 +311,10 @@ void XgBoost::predict_proba(const Dataset& data, float* out) const {
   if (data.image_size() != dim_) {
     fail("xgboost: model expects {} pixels per image, data has {} ({}x{})", dim_, data.image_size(),
          data.rows, data.cols);
+  }
+  if (profiles_ && (data.rows != rows_ || data.cols != cols_)) {
+    fail("xgboost: model expects {}x{} images (its row and column profiles), data has {}x{}", rows_,
+         cols_, data.rows, data.cols);
   }
   if (data.size() == 0) return;
   check(XGBoosterSetParam(booster_, "nthread", std::to_string(threads()).c_str()),
@@ -252,8 +326,9 @@ void XgBoost::predict_proba(const Dataset& data, float* out) const {
   const bst_ulong* shape = nullptr;
   bst_ulong ndim = 0;
   const float* result = nullptr;
-  check(XGBoosterPredictFromDense(booster_, DMatrix::array_interface(data).c_str(), config.c_str(),
-                                  nullptr, &shape, &ndim, &result),
+  const Features x(data, profiles_);
+  check(XGBoosterPredictFromDense(booster_, array_interface(x.data(), x.size(), x.dim()).c_str(),
+                                  config.c_str(), nullptr, &shape, &ndim, &result),
         "predicting");
   if (ndim != 2 || shape[0] != data.size() || shape[1] != kNumClasses) {
     fail("xgboost: prediction has an unexpected shape (not {} x {})", data.size(), kNumClasses);
@@ -282,17 +357,42 @@ void XgBoost::load(const std::filesystem::path& dir) {
     XGBoosterFree(h);
     fail("{}: not an XGBoost model: {}", path.string(), why);
   }
+  // Read everything before taking the booster, so a bad file leaves this
+  // model as it was.
+  auto attr = [&](const char* key) -> std::optional<std::string> {
+    const char* value = nullptr;
+    int found = 0;
+    if (XGBoosterGetAttr(h, key, &value, &found) != 0 || !found) return std::nullopt;
+    return std::string(value);
+  };
+  bst_ulong features = 0;
+  if (XGBoosterGetNumFeature(h, &features) != 0) {
+    const std::string why = XGBGetLastError();
+    XGBoosterFree(h);
+    fail("{}: cannot read the feature count: {}", path.string(), why);
+  }
+  int rows = 0, cols = 0;
+  const auto profiles = attr(kProfilesAttr);
+  if (profiles) {
+    char x = 0, extra = 0;
+    const bool parsed =
+        std::sscanf(profiles->c_str(), "%d%c%d%c", &rows, &x, &cols, &extra) == 3 && x == 'x';
+    if (!parsed || rows < 1 || cols < 1 ||
+        features != static_cast<bst_ulong>(rows) * cols + rows + cols) {
+      XGBoosterFree(h);
+      fail("{}: attribute {}='{}' does not match the model's {} features", path.string(),
+           kProfilesAttr, *profiles, features);
+    }
+  }
   if (booster_) XGBoosterFree(booster_);
   booster_ = h;
-  bst_ulong features = 0;
-  check(XGBoosterGetNumFeature(booster_, &features), "reading the feature count");
-  dim_ = features;
+  profiles_ = profiles.has_value();
+  rows_ = rows;
+  cols_ = cols;
+  dim_ = profiles_ ? static_cast<size_t>(rows) * cols : features;
   // A model written by Python without our attribute was fitted on a dense
   // array: zeros are values there.
-  const char* zeros = nullptr;
-  int found = 0;
-  check(XGBoosterGetAttr(booster_, kZerosAttr, &zeros, &found), "reading an attribute");
-  zero_missing_ = found && std::string(zeros) == "missing";
+  zero_missing_ = attr(kZerosAttr) == "missing";
 }
 
 int64_t XgBoost::num_parameters() const {
@@ -306,38 +406,46 @@ int64_t XgBoost::num_parameters() const {
 
 std::optional<FeatureImportance> XgBoost::feature_importance() const {
   if (!booster_) return std::nullopt;
-  // Average gain per split on each pixel, normalised to sum to 1: Python's
+  // Average gain per split on each feature, normalised to sum to 1: Python's
   // XGBClassifier.feature_importances_ (importance_type "gain"). Per class,
-  // the same over that class's trees.
+  // the same over that class's trees. A row's or column's profile shares its
+  // gain evenly among the pixels it averages.
+  const size_t nf = profiles_ ? dim_ + rows_ + cols_ : dim_;
   const auto j = model_json(booster_);
   const auto& model = j.at("learner").at("gradient_booster").at("model");
   const auto& trees = model.at("trees");
   const auto tree_class = model.at("tree_info").get<std::vector<int>>();
-  std::vector<double> gain((kNumClasses + 1) * dim_), count((kNumClasses + 1) * dim_);
+  std::vector<double> gain((kNumClasses + 1) * nf), count((kNumClasses + 1) * nf);
   for (size_t t = 0; t < trees.size(); ++t) {
     const auto left = trees[t].at("left_children").get<std::vector<int>>();
     const auto feature = trees[t].at("split_indices").get<std::vector<int>>();
     const auto loss = trees[t].at("loss_changes").get<std::vector<double>>();
     const size_t c = static_cast<size_t>(tree_class.at(t)) + 1;
     for (size_t n = 0; n < left.size(); ++n) {
-      if (left[n] < 0 || static_cast<size_t>(feature[n]) >= dim_) continue;  // leaf
+      if (left[n] < 0 || static_cast<size_t>(feature[n]) >= nf) continue;  // leaf
       for (size_t row : {size_t{0}, c}) {
-        gain[row * dim_ + feature[n]] += loss[n];
-        count[row * dim_ + feature[n]] += 1;
+        gain[row * nf + feature[n]] += loss[n];
+        count[row * nf + feature[n]] += 1;
       }
     }
   }
   auto map = [&](size_t row) {
-    std::vector<float> m(dim_);
+    std::vector<double> avg(nf);
     double total = 0;
-    for (size_t f = 0; f < dim_; ++f) {
-      const size_t i = row * dim_ + f;
-      const double avg = count[i] > 0 ? gain[i] / count[i] : 0.0;
-      total += avg;
-      m[f] = static_cast<float>(avg);
+    for (size_t f = 0; f < nf; ++f) {
+      const size_t i = row * nf + f;
+      avg[f] = count[i] > 0 ? gain[i] / count[i] : 0.0;
+      total += avg[f];
     }
-    if (total > 0)
-      for (float& v : m) v = static_cast<float>(v / total);
+    std::vector<float> m(dim_);
+    for (size_t p = 0; p < dim_; ++p) {
+      double v = avg[p];
+      if (profiles_) {
+        const size_t r = p / cols_, c = p % cols_;
+        v += avg[dim_ + r] / cols_ + avg[dim_ + rows_ + c] / rows_;
+      }
+      m[p] = static_cast<float>(total > 0 ? v / total : 0.0);
+    }
     return m;
   };
   FeatureImportance fi;

@@ -28,8 +28,15 @@ class XgBoost final : public Classifier {
   nlohmann::json history() const override { return history_; }
 
  private:
+  // The attributes a reload needs, kept in xgboost.json.
+  void set_attributes();
+
   void* booster_ = nullptr;  // BoosterHandle
-  size_t dim_ = 0;
+  size_t dim_ = 0;           // pixels per image
+  // With profiles, XGBoost's features are the pixels, then one mean per row
+  // and one per column of rows_ x cols_ images.
+  bool profiles_ = false;
+  int rows_ = 0, cols_ = 0;
   int rounds_, early_stopping_;
   bool zero_missing_;
   // XGBoost's own parameters, passed through by name as strings.
