@@ -83,9 +83,9 @@ std::vector<std::string> lane_command(const BenchOptions& o, const Globals& g, i
 
 // Trains the models the cache lacks in parallel lanes (child processes);
 // the caller then finds them all in the cache.
-void train_in_lanes(const BenchOptions& o, const Globals& g,
-                    const std::vector<bench::LineupEntry>& entries, const DataSplits& data,
-                    int lanes, bench::RunOptions& ro) {
+void run_lanes(const BenchOptions& o, const Globals& g,
+               const std::vector<bench::LineupEntry>& entries, const DataSplits& data, int lanes,
+               bench::RunOptions& ro) {
   const int per_lane = std::max(1, threads() / lanes);
   ro.train_threads = per_lane;
   size_t to_train = 0;
@@ -160,7 +160,7 @@ int run_bench(BenchOptions o, const Globals& g) {
   }
   const int lanes = o.train_only ? 1 : o.lanes;
   const auto t0 = std::chrono::steady_clock::now();
-  if (lanes > 1) train_in_lanes(o, g, entries, data, lanes, ro);
+  if (lanes > 1) run_lanes(o, g, entries, data, lanes, ro);
   // After lanes every model is in the cache: what is left is evaluation,
   // which the training ETA would overestimate.
   const bool eta = ro.lane_seconds.empty();
