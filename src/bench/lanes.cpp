@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/children.hpp"
+#include "core/files.hpp"
 
 namespace fmnist::bench {
 namespace fs = std::filesystem;
@@ -24,11 +23,12 @@ struct Job {
   double expected = 0;
 };
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// What a child wrote to say why its entry failed, or "".
+std::string error_text(const fs::path& cache_entry) {
+  const fs::path path = error_file(cache_entry);
+  if (!fs::exists(path)) return "";
+  const auto bytes = read_file(path);
+  return std::string(bytes.begin(), bytes.end());
 }
 
 }  // namespace
@@ -86,7 +86,7 @@ LaneOutcome train_in_lanes(const std::vector<LineupEntry>& entries, const DataSp
             errors.emplace_back();
             continue;
           }
-          std::string why = read_text(error_file(job.dirs[k]));
+          std::string why = error_text(job.dirs[k]);
           if (why.empty()) {
             const std::string last = last_line(children[i].log);
             why =

@@ -88,11 +88,6 @@ void run_lanes(const BenchOptions& o, const Globals& g,
                bench::RunOptions& ro) {
   const int per_lane = std::max(1, threads() / lanes);
   ro.train_threads = per_lane;
-  size_t to_train = 0;
-  for (const auto& e : entries)
-    to_train += ro.force || !fs::exists(bench::cache_dir(ro, e, data) / "model.json");
-  if (to_train == 0) return;
-  log::info("training in {} lanes of {} thread{}", lanes, per_lane, per_lane == 1 ? "" : "s");
   auto names = [](const std::vector<const bench::LineupEntry*>& es) {
     std::string s;
     for (const auto* e : es) s += (s.empty() ? "" : ", ") + e->label;
@@ -101,6 +96,9 @@ void run_lanes(const BenchOptions& o, const Globals& g,
   const size_t total = entries.size();
   bench::LaneCallbacks cb;
   cb.start = [&](const std::vector<const bench::LineupEntry*>& es, size_t started) {
+    // Said at the first start only: with everything cached there is none.
+    if (started == es.size())
+      log::info("training in {} lanes of {} thread{}", lanes, per_lane, per_lane == 1 ? "" : "s");
     log::info("[{}/{}] training {}", started, total, names(es));
   };
   cb.done = [&](const std::vector<const bench::LineupEntry*>& es,
@@ -158,7 +156,7 @@ int run_bench(BenchOptions o, const Globals& g) {
     }
     return failed > 0 ? 1 : 0;
   }
-  const int lanes = o.train_only ? 1 : o.lanes;
+  const int lanes = o.lanes;
   const auto t0 = std::chrono::steady_clock::now();
   if (lanes > 1) run_lanes(o, g, entries, data, lanes, ro);
   // After lanes every model is in the cache: what is left is evaluation,

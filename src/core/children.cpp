@@ -83,12 +83,11 @@ std::string last_line(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::string line, last;
   while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     // A progress bar rewrites its line with carriage returns: keep the last.
-    const auto cr = line.find_last_of('\r', line.size() >= 1 ? line.size() - 1 : 0);
-    if (cr != std::string::npos && cr + 1 < line.size()) line = line.substr(cr + 1);
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+    line = line.substr(line.find_last_of('\r') + 1);  // npos + 1 == 0
+    if (line.find_first_not_of(" \t") != std::string::npos) last = line;
   }
-  while (!last.empty() && (last.back() == '\r' || last.back() == ' ')) last.pop_back();
   return last;
 }
 

@@ -212,14 +212,15 @@ void XgBoost::fit(const Dataset& train, const FitContext& ctx) {
   dim_ = train.image_size();
   rows_ = train.rows;
   cols_ = train.cols;
-  // Built one at a time: XGBoost copies each into its own matrix.
-  std::optional<DMatrix> dtrain, dval;
-  dtrain.emplace(Features(train, profiles_), train.labels, zero_missing_,
+  // XGBoost copies the features into its own matrix: each Features is
+  // freed once its DMatrix is built.
+  DMatrix dtrain(Features(train, profiles_), train.labels, zero_missing_,
                  "building the training matrix");
+  std::optional<DMatrix> dval;
   if (with_val)
     dval.emplace(Features(*ctx.val, profiles_), ctx.val->labels, zero_missing_,
                  "building the validation matrix");
-  std::vector<DMatrixHandle> mats = {dtrain->get()};
+  std::vector<DMatrixHandle> mats = {dtrain.get()};
   std::vector<const char*> names = {"train"};
   if (dval) {
     mats.push_back(dval->get());
@@ -252,7 +253,7 @@ void XgBoost::fit(const Dataset& train, const FitContext& ctx) {
   int best_round = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (int r = 0; r < rounds_; ++r) {
-    check(XGBoosterUpdateOneIter(booster_, r, dtrain->get()), "boosting a round");
+    check(XGBoosterUpdateOneIter(booster_, r, dtrain.get()), "boosting a round");
     const char* eval = nullptr;
     check(XGBoosterEvalOneIter(booster_, r, mats.data(), names.data(), mats.size(), &eval),
           "evaluating a round");
