@@ -7,7 +7,6 @@
 
 #include "bench/lanes.hpp"
 #include "bench/run.hpp"
-#include "data/idx.hpp"
 #include "data/source.hpp"
 #include "models/registry.hpp"
 #include "support/expect_error.hpp"
@@ -213,17 +212,9 @@ TEST(BenchLanes, AChildThatLeavesNoModelIsReportedWithWhy) {
   EXPECT_FALSE(fs::exists(bench::cache_dir(opts, entries[1], data)));
 }
 
-// 300 training and 100 test images as gzipped IDX files in `dir`.
-void write_idx_files(const fs::path& dir) {
-  save_idx(test::make_dataset(300, 1), dir / "train-images-idx3-ubyte.gz",
-           dir / "train-labels-idx1-ubyte.gz");
-  save_idx(test::make_dataset(100, 2), dir / "t10k-images-idx3-ubyte.gz",
-           dir / "t10k-labels-idx1-ubyte.gz");
-}
-
 TEST(CliBench, RunsTheChosenModelsWritesTheReportAndReusesTheCache) {
   test::TempDir dir;
-  write_idx_files(dir.path());
+  test::write_idx_fixture(dir.path(), 300, 100);
   const std::vector<std::string> args = {"bench",
                                          "--models",
                                          "naive-bayes,tree",
@@ -253,7 +244,7 @@ TEST(CliBench, RunsTheChosenModelsWritesTheReportAndReusesTheCache) {
 // thread trains in-process: same cache entries, same predictions.
 TEST(CliBench, LanesTrainTheModelsOneThreadTrains) {
   test::TempDir dir;
-  write_idx_files(dir.path());
+  test::write_idx_fixture(dir.path(), 300, 100);
   auto run = [&](const std::string& threads, const std::string& lanes, const std::string& name) {
     auto r = test::run_fmnist({"--threads", threads, "bench", "--lanes", lanes, "--models",
                                "naive-bayes,tree,logreg,mlp", "--data", dir.path().string(),

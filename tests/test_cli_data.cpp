@@ -25,8 +25,7 @@ void expect_one_line_error(const test::RunResult& r, const std::string& needle) 
 }
 
 fs::path good_idx_dir(const TempDir& dir) {
-  save_idx(test::make_dataset(40, 1), dir / "train-images-idx3-ubyte.gz", dir / "train-labels-idx1-ubyte.gz");
-  save_idx(test::make_dataset(20, 2), dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz");
+  test::write_idx_fixture(dir.path(), 40, 20);
   return dir.path();
 }
 
@@ -119,18 +118,19 @@ TEST_P(BadIdxInput, GivesOneLineErrorAndExitTwo) {
   expect_one_line_error(r, GetParam().needle);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cases, BadIdxInput,
-    ::testing::Values(BadCase{"wrong-magic", "wrong magic"}, BadCase{"truncated-file", "truncated"},
-                      BadCase{"truncated-gzip", "truncated gzip"},
-                      BadCase{"count-mismatch", "must agree"},
-                      BadCase{"label-too-big", "label 10 is out of range"},
-                      BadCase{"empty-file", "empty file"}, BadCase{"directory", "is a directory"}),
-    [](const auto& info) {
-      std::string n = info.param.name;
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Cases, BadIdxInput,
+                         ::testing::Values(BadCase{"wrong-magic", "wrong magic"},
+                                           BadCase{"truncated-file", "truncated"},
+                                           BadCase{"truncated-gzip", "truncated gzip"},
+                                           BadCase{"count-mismatch", "must agree"},
+                                           BadCase{"label-too-big", "label 10 is out of range"},
+                                           BadCase{"empty-file", "empty file"},
+                                           BadCase{"directory", "is a directory"}),
+                         [](const auto& info) {
+                           std::string n = info.param.name;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
 
 class BadCsvInput : public ::testing::TestWithParam<BadCase> {};
 
@@ -154,18 +154,17 @@ TEST_P(BadCsvInput, GivesOneLineErrorNamingTheLine) {
   EXPECT_NE(r.err.find("fashion-mnist_train.csv: line 3"), std::string::npos) << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cases, BadCsvInput,
-    ::testing::Values(BadCase{"missing-column", "missing column 785"},
-                      BadCase{"extra-column", "extra column 786"},
-                      BadCase{"not-a-number", "column 3: 'x' is not a number"},
-                      BadCase{"pixel-too-big", "column 785: pixel value 300"},
-                      BadCase{"label-too-big", "column 1: label 11"}),
-    [](const auto& info) {
-      std::string n = info.param.name;
-      std::replace(n.begin(), n.end(), '-', '_');
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Cases, BadCsvInput,
+                         ::testing::Values(BadCase{"missing-column", "missing column 785"},
+                                           BadCase{"extra-column", "extra column 786"},
+                                           BadCase{"not-a-number", "column 3: 'x' is not a number"},
+                                           BadCase{"pixel-too-big", "column 785: pixel value 300"},
+                                           BadCase{"label-too-big", "column 1: label 11"}),
+                         [](const auto& info) {
+                           std::string n = info.param.name;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
 
 TEST(CliData, EmptyCsvFile) {
   TempDir dir;

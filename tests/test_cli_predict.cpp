@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/idx.hpp"
 #include "data/image.hpp"
 #include "support/fixtures.hpp"
 
@@ -17,10 +16,9 @@ using test::TempDir;
 class CliPredict : public ::testing::Test {
  protected:
   void SetUp() override {
-    save_idx(test::make_dataset(300, 1), dir_ / "train-images-idx3-ubyte.gz", dir_ / "train-labels-idx1-ubyte.gz");
-    save_idx(test::make_dataset(100, 2), dir_ / "t10k-images-idx3-ubyte.gz", dir_ / "t10k-labels-idx1-ubyte.gz");
-    auto r = run_fmnist({"--quiet", "train", "--model", "naive-bayes", "--data", dir_.path().string(),
-                         "--val", "0", "--out", model()});
+    test::write_idx_fixture(dir_.path(), 300, 100);
+    auto r = run_fmnist({"--quiet", "train", "--model", "naive-bayes", "--data",
+                         dir_.path().string(), "--val", "0", "--out", model()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   std::string model() const { return (dir_ / "model").string(); }
@@ -29,7 +27,8 @@ class CliPredict : public ::testing::Test {
 
 TEST_F(CliPredict, ScoresAWholeIdxFileAndWritesCsv) {
   auto csv = (dir_ / "preds.csv").string();
-  auto r = run_fmnist({"predict", "--model", model(), (dir_ / "t10k-images-idx3-ubyte.gz").string(), "--out", csv});
+  auto r = run_fmnist(
+      {"predict", "--model", model(), (dir_ / "t10k-images-idx3-ubyte.gz").string(), "--out", csv});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("100 labelled images: accuracy 100.00%"), std::string::npos) << r.out;
   auto text = test::read_text(csv);
@@ -47,7 +46,8 @@ TEST_F(CliPredict, PredictsAPhotoAsJson) {
   std::copy(sample.begin(), sample.end(), img.pixels.begin());
   auto png = encode_png(img);
   test::write_bytes(dir_ / "item.png", png);
-  auto r = run_fmnist({"predict", "--model", model(), (dir_ / "item.png").string(), "--json", "--top", "2"});
+  auto r = run_fmnist(
+      {"predict", "--model", model(), (dir_ / "item.png").string(), "--json", "--top", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j.size(), 1u);
@@ -58,7 +58,8 @@ TEST_F(CliPredict, PredictsAPhotoAsJson) {
 TEST_F(CliPredict, CorruptPhotoIsAOneLineErrorAndNoCsv) {
   test::write_text(dir_ / "bad.png", "\x89PNG\r\n\x1a\n garbage");
   auto csv = dir_ / "preds.csv";
-  auto r = run_fmnist({"predict", "--model", model(), (dir_ / "bad.png").string(), "--out", csv.string()});
+  auto r = run_fmnist(
+      {"predict", "--model", model(), (dir_ / "bad.png").string(), "--out", csv.string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("bad.png"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(csv));

@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/idx.hpp"
 #include "support/fixtures.hpp"
 
 namespace fmnist {
@@ -14,10 +13,7 @@ using test::TempDir;
 namespace fs = std::filesystem;
 
 void write_data(const TempDir& dir) {
-  save_idx(test::make_dataset(400, 1), dir / "train-images-idx3-ubyte.gz",
-           dir / "train-labels-idx1-ubyte.gz");
-  save_idx(test::make_dataset(200, 2), dir / "t10k-images-idx3-ubyte.gz",
-           dir / "t10k-labels-idx1-ubyte.gz");
+  test::write_idx_fixture(dir.path(), 400, 200);
 }
 
 void train(const TempDir& dir, const std::string& spec, const std::string& name) {

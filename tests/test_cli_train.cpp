@@ -12,7 +12,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/idx.hpp"
 #include "support/fixtures.hpp"
 
 namespace fmnist {
@@ -23,10 +22,7 @@ namespace fs = std::filesystem;
 using test::TempDir;
 
 void write_data(const TempDir& dir) {
-  save_idx(test::make_dataset(300, 1), dir / "train-images-idx3-ubyte.gz",
-           dir / "train-labels-idx1-ubyte.gz");
-  save_idx(test::make_dataset(100, 2), dir / "t10k-images-idx3-ubyte.gz",
-           dir / "t10k-labels-idx1-ubyte.gz");
+  test::write_idx_fixture(dir.path(), 300, 100);
 }
 
 TEST(CliTrain, ModelsListsEveryModelWithSettings) {

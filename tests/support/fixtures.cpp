@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "core/rng.hpp"
+#include "data/idx.hpp"
 
 extern char** environ;
 
@@ -51,6 +52,13 @@ Dataset make_dataset(size_t n, uint64_t seed, int rows, int cols) {
     }
   }
   return d;
+}
+
+void write_idx_fixture(const fs::path& dir, size_t train, size_t test) {
+  save_idx(make_dataset(train, 1), dir / "train-images-idx3-ubyte.gz",
+           dir / "train-labels-idx1-ubyte.gz");
+  save_idx(make_dataset(test, 2), dir / "t10k-images-idx3-ubyte.gz",
+           dir / "t10k-labels-idx1-ubyte.gz");
 }
 
 void write_text(const fs::path& path, const std::string& text) {

@@ -29,6 +29,10 @@ class TempDir {
 // the label (so classifiers can learn them) plus seeded noise.
 Dataset make_dataset(size_t n, uint64_t seed = 1, int rows = 28, int cols = 28);
 
+// The four gzipped IDX files of a data set, named as the official ones, in
+// `dir`: `train` generated training images and `test` test images.
+void write_idx_fixture(const fs::path& dir, size_t train, size_t test);
+
 void write_text(const fs::path& path, const std::string& text);
 void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes);
 std::string read_text(const fs::path& path);
