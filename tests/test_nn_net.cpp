@@ -238,6 +238,40 @@ TEST(NnNet, ResNetGradientsMatchFiniteDifferences) {
   check_gradients(net, 8, 8, 12);
 }
 
+// zero_gamma zeroes the last batch-norm scale of exactly the residual
+// blocks (stride 1, as many channels out as in): 10 of the 17 at width 1.
+TEST(NnNet, MobileNetV2ZeroGammaStartsEachResidualBlockAsTheIdentity) {
+  auto zeroed = [](const NetSpec& s) {
+    Net net(s, 28, 28);
+    int n = 0;
+    for (auto& m : net.modules(false))
+      if (auto* bn = m->as<torch::nn::BatchNorm2dImpl>())
+        n += bn->weight.abs().max().item<float>() == 0.f;
+    return n;
+  };
+  NetSpec s = arch_spec("mobilenetv2");
+  EXPECT_EQ(zeroed(s), 0);
+  s.zero_gamma = true;
+  EXPECT_EQ(zeroed(s), 10);
+  // Still trainable: the zeroed scales get gradients (the layers inside
+  // those blocks get theirs once the scales move), and they are right.
+  s.width_mult = 0.1;
+  Net net(s, 8, 8);
+  net.train();
+  net.forward(torch::randn({4, 1, 8, 8})).pow(2).sum().backward();
+  int checked = 0;
+  for (auto& m : net.modules(false)) {
+    auto* bn = m->as<torch::nn::BatchNorm2dImpl>();
+    if (!bn || bn->weight.abs().max().item<float>() != 0.f) continue;
+    EXPECT_GT(bn->weight.grad().abs().sum().item<float>(), 0.f);
+    ++checked;
+  }
+  // At width 0.1 the stages round to 8 or 16 channels: more blocks keep
+  // their width, so 13 are residual.
+  EXPECT_EQ(checked, 13);
+  check_gradients(net, 8, 8, 2, 1e-9, 1e-4);
+}
+
 TEST(NnNet, MobileNetV2GradientsMatchFiniteDifferences) {
   NetSpec s = arch_spec("mobilenetv2");
   s.width_mult = 0.1;

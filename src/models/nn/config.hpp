@@ -26,8 +26,9 @@ struct NetSpec {
   int width = 16;
   // mobilenetv2: channel multiplier of every layer (the last one never shrinks).
   double width_mult = 1.0;
-  int head = 1280;  // mobilenetv2: channels of the last 1x1 conv (never shrunk by width_mult)
+  int head = 1280;      // mobilenetv2: channels of the last 1x1 conv (never shrunk by width_mult)
   int stem_stride = 1;  // mobilenetv2: 2 halves the image in the first conv
+  bool zero_gamma = false;  // mobilenetv2: residual blocks start as the identity
   // vit
   int patch = 4;
   int dim = 128;

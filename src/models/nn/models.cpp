@@ -121,6 +121,10 @@ MobileNetV2::MobileNetV2(Settings s) : NeuralClassifier(std::move(s)) {
       "about 3x cheaper)",
       1, 2);
   spec.dropout = settings_.get_double("dropout", 0.2, "dropout before the dense layer", 0, 0.95);
+  spec.zero_gamma = settings_.get_bool(
+      "zero_gamma", false,
+      "start each residual block's last batch-norm scale at 0, so the block starts as the "
+      "identity");
   set_spec(spec);
   read_recipe(residual_recipe());
 }

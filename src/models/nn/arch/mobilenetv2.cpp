@@ -49,13 +49,18 @@ struct ConvBnImpl : tnn::Module {
 TORCH_MODULE(ConvBn);
 
 struct InvertedResidualImpl : tnn::Module {
-  InvertedResidualImpl(int in, int out, int stride, int expand)
+  InvertedResidualImpl(int in, int out, int stride, int expand, bool zero_gamma)
       : residual(stride == 1 && in == out) {
     const int hidden = in * expand;
     tnn::Sequential s;
     if (expand != 1) s->push_back(ConvBn(in, hidden, 1, 1, 1, true));
     s->push_back(ConvBn(hidden, hidden, 3, stride, hidden, true));
-    s->push_back(ConvBn(hidden, out, 1, 1, 1, false));
+    ConvBn project(hidden, out, 1, 1, 1, false);
+    if (residual && zero_gamma) {
+      torch::NoGradGuard no_grad;
+      project->bn->weight.zero_();
+    }
+    s->push_back(project);
     body = register_module("body", s);
   }
   torch::Tensor forward(torch::Tensor x) {
@@ -85,7 +90,7 @@ void build_mobilenetv2(tnn::Sequential& seq, const NetSpec& s, int rows, int col
   for (const Stage& st : kStages) {
     const int out = divisible8(st.channels * s.width_mult);
     for (int b = 0; b < st.blocks; ++b) {
-      seq->push_back(InvertedResidual(in, out, b == 0 ? st.stride : 1, st.expand));
+      seq->push_back(InvertedResidual(in, out, b == 0 ? st.stride : 1, st.expand, s.zero_gamma));
       in = out;
     }
   }
