@@ -80,6 +80,13 @@ struct BadCase {
   const char* needle;
 };
 
+// A case's name as a test name: GoogleTest allows no '-'.
+std::string case_name(const ::testing::TestParamInfo<BadCase>& info) {
+  std::string n = info.param.name;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
+
 class BadIdxInput : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadIdxInput, GivesOneLineErrorAndExitTwo) {
@@ -126,11 +133,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, BadIdxInput,
                                            BadCase{"label-too-big", "label 10 is out of range"},
                                            BadCase{"empty-file", "empty file"},
                                            BadCase{"directory", "is a directory"}),
-                         [](const auto& info) {
-                           std::string n = info.param.name;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+                         case_name);
 
 class BadCsvInput : public ::testing::TestWithParam<BadCase> {};
 
@@ -160,11 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, BadCsvInput,
                                            BadCase{"not-a-number", "column 3: 'x' is not a number"},
                                            BadCase{"pixel-too-big", "column 785: pixel value 300"},
                                            BadCase{"label-too-big", "column 1: label 11"}),
-                         [](const auto& info) {
-                           std::string n = info.param.name;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+                         case_name);
 
 TEST(CliData, EmptyCsvFile) {
   TempDir dir;
