@@ -104,7 +104,10 @@ ResNet::ResNet(Settings s) : NeuralClassifier(std::move(s)) {
       "width", 16, "channels of the first stage (the next two have 2x and 4x)", 1, 1024);
   spec.dropout = settings_.get_double("dropout", 0, "dropout before the dense layer", 0, 0.95);
   set_spec(spec);
-  read_recipe(residual_recipe());
+  // 30 epochs ended at 94.35%, 40 at 94.60% (docs/DESIGN.md, "Measured").
+  RecipeDefaults d = residual_recipe();
+  d.epochs = 40;
+  read_recipe(d);
 }
 
 MobileNetV2::MobileNetV2(Settings s) : NeuralClassifier(std::move(s)) {
