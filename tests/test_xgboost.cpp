@@ -186,9 +186,8 @@ TEST(XgBoost, PythonXgboostReadsTheSavedModel) {
 }
 
 // Row and column profiles: 56 more features that the trees use; after a
-// reload, importance maps over the pixels
-// that still sum to 1 with the profiles' gain spread over their rows and
-// columns.
+// reload, importance maps over the pixels that still sum to 1, with the
+// profiles' gain spread over their rows and columns.
 TEST(XgBoost, ProfilesAreFeaturesTheTreesUseAndMapOntoPixels) {
   const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 200);
   auto model = fitted("xgboost:rounds=5,max_bin=32,features=pixels+profiles", train);

@@ -1,10 +1,11 @@
 #pragma once
 // Training a lineup in parallel lanes: each model the cache lacks is trained
 // by a child process (this program again, with fewer threads), `lanes` at a
-// time, largest first; the bench then finds every model in the cache. On 2
-// cores two 1-thread lanes train about 1.3x more per second than one
-// 2-thread lane, because a net's step is many short ops that do not keep two
-// threads busy (docs/DESIGN.md, "Lanes").
+// time, largest first; the bench then finds every model in the cache. In a
+// short test on 2 cores, two 1-thread nets trained about 1.3x more per second
+// than one 2-thread net (a step is many short ops that do not keep two
+// threads busy); over the whole quick bench no gain is measured yet, so one
+// lane is the default (docs/DESIGN.md, "Lanes").
 #include <functional>
 #include <map>
 #include <string>

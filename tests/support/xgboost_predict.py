@@ -5,7 +5,8 @@
 Loads MODEL_DIR/xgboost.json with xgboost.Booster, predicts the queries (a
 uint8 (n, rows, cols) array; MISSING is 0 or nan, the value XGBoost treats
 as absent; with the model's fmnist_profiles attribute, each image's row and
-column mean ink follow its pixels, as fmnist computes them) and prints {"proba": [[...], ...], "gain": {"f12": ...}} as JSON.
+column mean ink follow its pixels, as fmnist computes them) and prints
+{"proba": [[...], ...], "gain": {"f12": ...}} as JSON.
 Exits 77 when xgboost is absent.
 """
 import json
