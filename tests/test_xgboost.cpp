@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,7 @@
 #include "models/model_io.hpp"
 #include "models/npy.hpp"
 #include "models/registry.hpp"
+#include "models/svm/features.hpp"
 #include "support/expect_error.hpp"
 #include "support/fitted.hpp"
 #include "support/fixtures.hpp"
@@ -64,7 +66,8 @@ TEST(XgBoost, ReloadGivesIdenticalProbabilities) {
   const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 300);
   for (const std::string spec :
        {"xgboost:rounds=8,max_depth=4,max_bin=32", "xgboost:rounds=5,zeros=value,max_bin=32",
-        "xgboost:rounds=5,max_bin=32,features=pixels+profiles"}) {
+        "xgboost:rounds=5,max_bin=32,features=pixels+profiles",
+        "xgboost:rounds=5,max_bin=32,features=hog+pooled+profiles"}) {
     SCOPED_TRACE(spec);
     auto model = fitted(spec, train, 3);
     TempDir dir;
@@ -149,32 +152,42 @@ TEST(XgBoost, FeatureImportanceIsNormalisedGain) {
 }
 
 // The saved file is XGBoost's own: Python's xgboost opens it and predicts
-// the same probabilities, with the same gain importances.
+// the same probabilities, with the same gain importances. With a feature
+// plan, the script builds the features from the attribute the model carries
+// (the HOG part comes from fmnist's HOG, computed here).
 TEST(XgBoost, PythonXgboostReadsTheSavedModel) {
   const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 200);
-  for (const std::string extra : {"zeros=missing", "zeros=value", "features=pixels+profiles"}) {
+  for (const std::string extra : {"zeros=missing", "zeros=value", "features=pixels+profiles",
+                                  "features=hog+pooled+profiles,hog_cell=4"}) {
     SCOPED_TRACE(extra);
     const bool missing = extra != "zeros=value";
     auto model = fitted("xgboost:rounds=5,max_bin=32," + extra, train);
     TempDir dir;
     model->save(dir.path());
     save_npy_u8(dir / "queries.npy", other.pixels, {other.size(), 28, 28});
-    const auto r = test::run_python_script(
-        "xgboost_predict.py",
-        {dir.path().string(), (dir / "queries.npy").string(), missing ? "0" : "nan"});
+    svm::HogConfig hog;
+    hog.cells = {4};
+    hog.pixel_weight = 0;
+    const auto hog_map = svm::FeatureMap::hog(28, 28, hog);
+    save_npy_u8(dir / "hog.npy", hog_map.transform(other, "test", 1),
+                {other.size(), hog_map.dim()});
+    const auto r = test::run_python_script("xgboost_predict.py",
+                                           {dir.path().string(), (dir / "queries.npy").string(),
+                                            missing ? "0" : "nan", (dir / "hog.npy").string()});
     if (r.exit_code == 77) GTEST_SKIP() << "no xgboost for /usr/bin/python3";
     ASSERT_EQ(r.exit_code, 0) << r.out;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["attr"].get<std::string>(), missing ? "missing" : "value");
-    const bool profiles = extra == "features=pixels+profiles";
-    EXPECT_EQ(j["profiles"].get<std::string>(), profiles ? "28x28" : "");
+    const auto plan =
+        extra.find("features=") == 0 ? extra.substr(9, extra.find(',') - 9) : "pixels";
+    EXPECT_EQ(j["parts"].get<std::string>(), plan);
     const auto ours = model->predict_proba(other);
     const auto& theirs = j["proba"];
     ASSERT_EQ(theirs.size(), other.size());
     for (size_t i = 0; i < other.size(); ++i)
       for (int c = 0; c < kNumClasses; ++c)
         EXPECT_NEAR(ours[i * kNumClasses + c], theirs[i][c].get<double>(), 1e-6);
-    if (profiles) continue;  // pixel maps share the profiles' gain: next test
+    if (plan != "pixels") continue;  // pixel maps share the other parts' gain: next test
     const auto fi = model->feature_importance();
     double total = 0;
     for (const auto& [name, gain] : j["gain"].items()) total += gain.get<double>();
@@ -185,31 +198,78 @@ TEST(XgBoost, PythonXgboostReadsTheSavedModel) {
   }
 }
 
-// Row and column profiles: 56 more features that the trees use; after a
-// reload, importance maps over the pixels that still sum to 1, with the
-// profiles' gain spread over their rows and columns.
-TEST(XgBoost, ProfilesAreFeaturesTheTreesUseAndMapOntoPixels) {
-  const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 200);
-  auto model = fitted("xgboost:rounds=5,max_bin=32,features=pixels+profiles", train);
-  const auto j = saved_json(*model);
-  EXPECT_EQ(j["learner"]["learner_model_param"]["num_feature"].get<std::string>(), "840");
-  bool splits_on_profile = false;
-  for (const auto& tree : j["learner"]["gradient_booster"]["model"]["trees"])
-    for (int f : tree["split_indices"].get<std::vector<int>>()) splits_on_profile |= f >= 784;
-  EXPECT_TRUE(splits_on_profile);
+// Features other than pixels (row and column profiles: 56 more; HOG with 2x2
+// means and profiles: 324 + 196 + 56) are features the trees use; after a
+// reload, importance maps over the pixels that still sum to 1, with each
+// feature's gain spread over the pixels it reads.
+TEST(XgBoost, FeaturePlansAreFeaturesTheTreesUseAndMapOntoPixels) {
+  const Dataset train = test::real_subset("train", 1000);
+  for (const auto& [plan, features, first_other] :
+       {std::tuple{"pixels+profiles", 840, 784}, std::tuple{"hog+pooled+profiles", 576, 0}}) {
+    SCOPED_TRACE(plan);
+    auto model = fitted(std::string("xgboost:rounds=5,max_bin=32,features=") + plan, train);
+    const auto j = saved_json(*model);
+    EXPECT_EQ(j["learner"]["learner_model_param"]["num_feature"].get<std::string>(),
+              std::to_string(features));
+    bool splits_on_other = false;
+    for (const auto& tree : j["learner"]["gradient_booster"]["model"]["trees"])
+      for (int f : tree["split_indices"].get<std::vector<int>>())
+        splits_on_other |= first_other == 0 ? f < 324 : f >= first_other;
+    EXPECT_TRUE(splits_on_other);
 
+    TempDir dir;
+    save_model(*model, ModelInfo{}, dir / "m");
+    auto back = load_model(dir / "m").model;
+    const auto fi = back->feature_importance();
+    ASSERT_TRUE(fi.has_value());
+    ASSERT_EQ(fi->overall.size(), 784u);
+    EXPECT_NEAR(std::accumulate(fi->overall.begin(), fi->overall.end(), 0.0), 1.0, 1e-5);
+    for (const auto& m : fi->per_class)
+      EXPECT_NEAR(std::accumulate(m.begin(), m.end(), 0.0), 1.0, 1e-5);
+
+    const Dataset small = test::make_dataset(5, 1, 14, 56);
+    expect_error([&] { back->predict_proba(small); }, {"28x28", "14x56", plan});
+  }
+}
+
+// Models saved before feature plans said pixels+profiles with a
+// "fmnist_profiles" attribute; they still load and predict the same.
+TEST(XgBoost, ModelsSavedWithTheOlderProfilesAttributeStillLoad) {
+  const Dataset train = test::real_subset("train", 500), other = test::real_subset("t10k", 100);
+  auto model = fitted("xgboost:rounds=3,max_bin=32,features=pixels+profiles", train);
   TempDir dir;
-  save_model(*model, ModelInfo{}, dir / "m");
-  auto back = load_model(dir / "m").model;
-  const auto fi = back->feature_importance();
-  ASSERT_TRUE(fi.has_value());
-  ASSERT_EQ(fi->overall.size(), 784u);
-  EXPECT_NEAR(std::accumulate(fi->overall.begin(), fi->overall.end(), 0.0), 1.0, 1e-5);
-  for (const auto& m : fi->per_class)
-    EXPECT_NEAR(std::accumulate(m.begin(), m.end(), 0.0), 1.0, 1e-5);
+  model->save(dir.path());
+  auto j = saved_json(*model);
+  auto& attributes = j["learner"]["attributes"];
+  ASSERT_TRUE(attributes.contains("fmnist_features"));
+  attributes.erase("fmnist_features");
+  attributes["fmnist_profiles"] = "28x28";
+  test::write_text(dir / "xgboost.json", j.dump());
+  auto back = make_model("xgboost");
+  back->load(dir.path());
+  EXPECT_EQ(back->predict_proba(other), model->predict_proba(other));
+  EXPECT_EQ(back->feature_importance()->overall, model->feature_importance()->overall);
+}
 
-  const Dataset small = test::make_dataset(5, 1, 14, 56);
-  expect_error([&] { back->predict_proba(small); }, {"28x28", "14x56"});
+TEST(XgBoost, LoadRejectsAFeaturePlanThatDoesNotFitTheModel) {
+  auto model = fitted("xgboost:rounds=2,max_bin=32,features=pixels+profiles",
+                      test::real_subset("train", 200));
+  TempDir dir;
+  auto j = saved_json(*model);
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {R"({"parts": ["pixels", "pooled"], "rows": 28, "cols": 28})", {"980 features", "840"}},
+      {R"({"parts": ["pixels", "colour"], "rows": 28, "cols": 28})", {"colour"}},
+      {R"({"parts": ["hog"], "rows": 28, "cols": 28})", {"HOG"}},
+      {"28x28", {"unreadable feature plan"}},
+  };
+  for (const auto& [plan, words] : cases) {
+    SCOPED_TRACE(plan);
+    j["learner"]["attributes"]["fmnist_features"] = plan;
+    test::write_text(dir / "xgboost.json", j.dump());
+    auto back = make_model("xgboost");
+    for (const auto& word : words)
+      expect_error([&] { back->load(dir.path()); }, {word, "xgboost.json"});
+  }
 }
 
 TEST(XgBoost, QuickPresetSetsItsDefaultsAndExplicitSettingsWin) {
@@ -230,6 +290,14 @@ TEST(XgBoost, RejectsBadSettings) {
                {"tree_method=gpu_hist", "hist, approx, exact"});
   expect_error([] { make_model("xgboost:preset=slow"); }, {"preset=slow", "full, quick"});
   expect_error([] { make_model("xgboost:trees=5"); }, {"unknown setting 'trees'", "rounds"});
+  expect_error([] { make_model("xgboost:features=pixels+colour"); },
+               {"features=pixels+colour", "'colour'", "pooled"});
+  expect_error([] { make_model("xgboost:features=hog+hog"); }, {"'hog' comes twice"});
+  expect_error([] { make_model("xgboost:features=pixels+"); }, {"features=pixels+"});
+  expect_error([] { make_model("xgboost:hog_cell=1"); }, {"hog_cell=1"});
+  auto big_cells = make_model("xgboost:features=hog,hog_cell=20");
+  expect_error([&] { big_cells->fit(test::make_dataset(20), FitContext{}); },
+               {"xgboost", "cell size 20", "28x28"});
 }
 
 TEST(XgBoost, PredictRejectsOtherImageSize) {

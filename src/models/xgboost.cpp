@@ -13,6 +13,7 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/threads.hpp"
+#include "models/xgboost_features.hpp"
 
 namespace fmnist {
 namespace {
@@ -26,7 +27,10 @@ void check(int rc, const char* what) {
 // The booster's own copy of what fmnist needs to predict after a reload;
 // attributes live in xgboost.json, so Python sees them too.
 constexpr const char* kZerosAttr = "fmnist_zeros";
-// "ROWSxCOLS" when each image's ink profiles follow its pixels.
+// The feature plan (xgboost_features.hpp) as JSON, when it is not the
+// pixels alone.
+constexpr const char* kFeaturesAttr = "fmnist_features";
+// "ROWSxCOLS": pixels+profiles, as models saved before plans existed say it.
 constexpr const char* kProfilesAttr = "fmnist_profiles";
 
 std::string float_text(double v) {
@@ -41,52 +45,25 @@ std::string array_interface(const uint8_t* data, size_t rows, size_t cols) {
                      reinterpret_cast<uintptr_t>(data), rows, cols);
 }
 
-// What XGBoost sees of a set: the pixels as they are, or (with profiles)
-// each image's pixels followed by the mean ink of each of its rows, then of
-// each column, rounded to a byte. A profile sums a whole row in one value, so
-// a tree can split on "how wide is the garment at row 20" directly, where on
-// pixels alone it needs several levels (docs/DESIGN.md, "Gradient boosting").
+// What XGBoost sees of a set: the pixels in place, or the plan's features.
 class Features {
  public:
-  Features(const Dataset& d, bool profiles)
-      : n_(d.size()), dim_(profiles ? d.image_size() + d.rows + d.cols : d.image_size()) {
-    if (!profiles) {
+  Features(const Dataset& d, const BoostFeatures& plan) : n_(d.size()) {
+    if (plan.pixels_only()) {
+      dim_ = d.image_size();
       data_ = d.pixels.data();
       return;
     }
-    owned_.resize(n_ * dim_);
-    const size_t rows = d.rows, cols = d.cols, px = d.image_size();
-#pragma omp parallel for schedule(static) num_threads(threads())
-    for (size_t i = 0; i < n_; ++i) {
-      const uint8_t* img = d.pixels.data() + i * px;
-      uint8_t* out = owned_.data() + i * dim_;
-      std::copy(img, img + px, out);
-      std::vector<uint32_t> col(cols, 0);
-      for (size_t r = 0; r < rows; ++r) {
-        uint32_t row = 0;
-        for (size_t c = 0; c < cols; ++c) {
-          row += img[r * cols + c];
-          col[c] += img[r * cols + c];
-        }
-        out[px + r] = static_cast<uint8_t>((row + cols / 2) / cols);
-      }
-      for (size_t c = 0; c < cols; ++c)
-        out[px + rows + c] = static_cast<uint8_t>((col[c] + rows / 2) / rows);
-    }
+    owned_ = plan.transform(d, threads());
+    dim_ = plan.dim();
     data_ = owned_.data();
   }
-  const uint8_t* data() const {
-    return data_;
-  }
-  size_t size() const {
-    return n_;
-  }
-  size_t dim() const {
-    return dim_;
-  }
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return n_; }
+  size_t dim() const { return dim_; }
 
  private:
-  size_t n_, dim_;
+  size_t n_, dim_ = 0;
   const uint8_t* data_ = nullptr;
   std::vector<uint8_t> owned_;
 };
@@ -180,10 +157,14 @@ XgBoost::XgBoost(Settings s) : Classifier(std::move(s)) {
                                        "zero pixels as missing values (sparse, faster) or as "
                                        "ordinary values (Python XGBClassifier on a dense array)",
                                        {"missing", "value"}) == "missing";
-  profiles_ = settings_.get_choice("features", "pixels",
-                                   "what the trees split on: the pixels, or the pixels and "
-                                   "each row's and column's mean ink (pixels+profiles)",
-                                   {"pixels", "pixels+profiles"}) == "pixels+profiles";
+  const std::string parts = settings_.get_string(
+      "features", "pixels",
+      "what the trees split on, parts joined by '+': pixels, pooled (2x2 means), profiles "
+      "(each row's and column's mean ink), hog (histograms of gradients), e.g. "
+      "hog+pooled+profiles");
+  const int hog_cell =
+      settings_.get_int("hog_cell", 7, "HOG cell side in pixels (with hog)", 2, 64);
+  plan_ = BoostFeatures::parse(parts, hog_cell);
   params_ = {{"max_depth", std::to_string(depth)},
              {"eta", float_text(eta)},
              {"tree_method", method},
@@ -210,15 +191,14 @@ void XgBoost::fit(const Dataset& train, const FitContext& ctx) {
               early_stopping_, rounds_);
   }
   dim_ = train.image_size();
-  rows_ = train.rows;
-  cols_ = train.cols;
+  plan_ = plan_.for_images(train.rows, train.cols);
   // XGBoost copies the features into its own matrix: each Features is
   // freed once its DMatrix is built.
-  DMatrix dtrain(Features(train, profiles_), train.labels, zero_missing_,
+  DMatrix dtrain(Features(train, plan_), train.labels, zero_missing_,
                  "building the training matrix");
   std::optional<DMatrix> dval;
   if (with_val)
-    dval.emplace(Features(*ctx.val, profiles_), ctx.val->labels, zero_missing_,
+    dval.emplace(Features(*ctx.val, plan_), ctx.val->labels, zero_missing_,
                  "building the validation matrix");
   std::vector<DMatrixHandle> mats = {dtrain.get()};
   std::vector<const char*> names = {"train"};
@@ -302,8 +282,8 @@ void XgBoost::fit(const Dataset& train, const FitContext& ctx) {
 void XgBoost::set_attributes() {
   check(XGBoosterSetAttr(booster_, kZerosAttr, zero_missing_ ? "missing" : "value"),
         "setting an attribute");
-  const std::string shape = fmt::format("{}x{}", rows_, cols_);
-  check(XGBoosterSetAttr(booster_, kProfilesAttr, profiles_ ? shape.c_str() : nullptr),
+  const std::string plan = plan_.attribute();
+  check(XGBoosterSetAttr(booster_, kFeaturesAttr, plan_.pixels_only() ? nullptr : plan.c_str()),
         "setting an attribute");
 }
 
@@ -313,9 +293,9 @@ void XgBoost::predict_proba(const Dataset& data, float* out) const {
     fail("xgboost: model expects {} pixels per image, data has {} ({}x{})", dim_, data.image_size(),
          data.rows, data.cols);
   }
-  if (profiles_ && (data.rows != rows_ || data.cols != cols_)) {
-    fail("xgboost: model expects {}x{} images (its row and column profiles), data has {}x{}", rows_,
-         cols_, data.rows, data.cols);
+  if (!plan_.pixels_only() && (data.rows != plan_.rows() || data.cols != plan_.cols())) {
+    fail("xgboost: model expects {}x{} images (its features are {}), data has {}x{}", plan_.rows(),
+         plan_.cols(), plan_.spelled(), data.rows, data.cols);
   }
   if (data.size() == 0) return;
   check(XGBoosterSetParam(booster_, "nthread", std::to_string(threads()).c_str()),
@@ -327,7 +307,7 @@ void XgBoost::predict_proba(const Dataset& data, float* out) const {
   const bst_ulong* shape = nullptr;
   bst_ulong ndim = 0;
   const float* result = nullptr;
-  const Features x(data, profiles_);
+  const Features x(data, plan_);
   check(XGBoosterPredictFromDense(booster_, array_interface(x.data(), x.size(), x.dim()).c_str(),
                                   config.c_str(), nullptr, &shape, &ndim, &result),
         "predicting");
@@ -372,25 +352,30 @@ void XgBoost::load(const std::filesystem::path& dir) {
     XGBoosterFree(h);
     fail("{}: cannot read the feature count: {}", path.string(), why);
   }
-  int rows = 0, cols = 0;
-  const auto profiles = attr(kProfilesAttr);
-  if (profiles) {
-    char x = 0, extra = 0;
-    const bool parsed =
-        std::sscanf(profiles->c_str(), "%d%c%d%c", &rows, &x, &cols, &extra) == 3 && x == 'x';
-    if (!parsed || rows < 1 || cols < 1 ||
-        features != static_cast<bst_ulong>(rows) * cols + rows + cols) {
-      XGBoosterFree(h);
-      fail("{}: attribute {}='{}' does not match the model's {} features", path.string(),
-           kProfilesAttr, *profiles, features);
+  BoostFeatures plan = BoostFeatures::parse("pixels", 7);
+  try {
+    if (const auto text = attr(kFeaturesAttr)) {
+      plan = BoostFeatures::from_attribute(*text, path.string());
+    } else if (const auto shape = attr(kProfilesAttr)) {
+      int rows = 0, cols = 0;
+      char x = 0, extra = 0;
+      if (std::sscanf(shape->c_str(), "%d%c%d%c", &rows, &x, &cols, &extra) != 3 || x != 'x' ||
+          rows < 1 || cols < 1 || rows > 4096 || cols > 4096)
+        fail("{}: attribute {}='{}' is not ROWSxCOLS", path.string(), kProfilesAttr, *shape);
+      plan = BoostFeatures::from_profiles(rows, cols);
     }
+    if (!plan.pixels_only() && features != plan.dim()) {
+      fail("{}: its feature plan ({} on {}x{} images) has {} features, the model {}", path.string(),
+           plan.spelled(), plan.rows(), plan.cols(), plan.dim(), features);
+    }
+  } catch (...) {
+    XGBoosterFree(h);
+    throw;
   }
   if (booster_) XGBoosterFree(booster_);
   booster_ = h;
-  profiles_ = profiles.has_value();
-  rows_ = rows;
-  cols_ = cols;
-  dim_ = profiles_ ? static_cast<size_t>(rows) * cols : features;
+  plan_ = std::move(plan);
+  dim_ = plan_.pixels_only() ? features : static_cast<size_t>(plan_.rows()) * plan_.cols();
   // A model written by Python without our attribute was fitted on a dense
   // array: zeros are values there.
   zero_missing_ = attr(kZerosAttr) == "missing";
@@ -409,9 +394,9 @@ std::optional<FeatureImportance> XgBoost::feature_importance() const {
   if (!booster_) return std::nullopt;
   // Average gain per split on each feature, normalised to sum to 1: Python's
   // XGBClassifier.feature_importances_ (importance_type "gain"). Per class,
-  // the same over that class's trees. A row's or column's profile shares its
-  // gain evenly among the pixels it averages.
-  const size_t nf = profiles_ ? dim_ + rows_ + cols_ : dim_;
+  // the same over that class's trees. A feature other than a pixel shares
+  // its gain evenly among the pixels it reads.
+  const size_t nf = plan_.pixels_only() ? dim_ : plan_.dim();
   const auto j = model_json(booster_);
   const auto& model = j.at("learner").at("gradient_booster").at("model");
   const auto& trees = model.at("trees");
@@ -438,15 +423,9 @@ std::optional<FeatureImportance> XgBoost::feature_importance() const {
       avg[f] = count[i] > 0 ? gain[i] / count[i] : 0.0;
       total += avg[f];
     }
+    if (!plan_.pixels_only()) avg = plan_.onto_pixels(avg);
     std::vector<float> m(dim_);
-    for (size_t p = 0; p < dim_; ++p) {
-      double v = avg[p];
-      if (profiles_) {
-        const size_t r = p / cols_, c = p % cols_;
-        v += avg[dim_ + r] / cols_ + avg[dim_ + rows_ + c] / rows_;
-      }
-      m[p] = static_cast<float>(total > 0 ? v / total : 0.0);
-    }
+    for (size_t p = 0; p < dim_; ++p) m[p] = static_cast<float>(total > 0 ? avg[p] / total : 0.0);
     return m;
   };
   FeatureImportance fi;

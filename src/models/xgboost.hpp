@@ -3,6 +3,7 @@
 #include <string>
 
 #include "models/classifier.hpp"
+#include "models/xgboost_features.hpp"
 
 namespace fmnist {
 
@@ -33,10 +34,8 @@ class XgBoost final : public Classifier {
 
   void* booster_ = nullptr;  // BoosterHandle
   size_t dim_ = 0;           // pixels per image
-  // With profiles, XGBoost's features are the pixels, then one mean per row
-  // and one per column of rows_ x cols_ images.
-  bool profiles_ = false;
-  int rows_ = 0, cols_ = 0;
+  // What the trees split on; fitted to the training images' size by fit().
+  BoostFeatures plan_;
   int rounds_, early_stopping_;
   bool zero_missing_;
   // XGBoost's own parameters, passed through by name as strings.

@@ -1,12 +1,14 @@
 """Python xgboost on a saved fmnist xgboost model, for test_xgboost.
 
-    xgboost_predict.py MODEL_DIR QUERIES.npy MISSING
+    xgboost_predict.py MODEL_DIR QUERIES.npy MISSING [HOG.npy]
 
 Loads MODEL_DIR/xgboost.json with xgboost.Booster, predicts the queries (a
 uint8 (n, rows, cols) array; MISSING is 0 or nan, the value XGBoost treats
-as absent; with the model's fmnist_profiles attribute, each image's row and
-column mean ink follow its pixels, as fmnist computes them) and prints
-{"proba": [[...], ...], "gain": {"f12": ...}} as JSON.
+as absent) and prints {"proba": [[...], ...], "gain": {"f12": ...}} as JSON.
+The model's fmnist_features attribute (or fmnist_profiles, as older models
+say pixels+profiles) lists the parts each image's features are made of:
+this script builds the pixels, 2x2 means and row and column profiles as
+fmnist does; HOG.npy holds the hog part, (n, dim) bytes, when there is one.
 Exits 77 when xgboost is absent.
 """
 import json
@@ -21,14 +23,29 @@ except ImportError:
 model, queries, missing = sys.argv[1], sys.argv[2], float(sys.argv[3])
 booster = xgb.Booster(model_file=f"{model}/xgboost.json")
 q = np.load(queries)
-x = q.reshape(len(q), -1).astype(np.float32)
-if booster.attr("fmnist_profiles"):
-    rows, cols = q.shape[1], q.shape[2]
-    s = q.astype(np.int64)
-    row_means = (s.sum(axis=2) + cols // 2) // cols
-    col_means = (s.sum(axis=1) + rows // 2) // rows
-    x = np.concatenate([x, row_means.astype(np.float32), col_means.astype(np.float32)], axis=1)
+n, rows, cols = q.shape
+plan = booster.attr("fmnist_features")
+parts = json.loads(plan)["parts"] if plan else (
+    ["pixels", "profiles"] if booster.attr("fmnist_profiles") else ["pixels"])
+
+
+def rounded_mean(total, count):
+    return (total + count // 2) // count
+
+
+s = q.astype(np.int64)
+blocks = []
+for part in parts:
+    if part == "pixels":
+        blocks.append(s.reshape(n, -1))
+    elif part == "pooled":  # even sides only here
+        blocks.append(rounded_mean(s.reshape(n, rows // 2, 2, cols // 2, 2).sum(axis=(2, 4)),
+                                   4).reshape(n, -1))
+    elif part == "profiles":
+        blocks += [rounded_mean(s.sum(axis=2), cols), rounded_mean(s.sum(axis=1), rows)]
+    elif part == "hog":
+        blocks.append(np.load(sys.argv[4]).astype(np.int64).reshape(n, -1))
+x = np.concatenate(blocks, axis=1).astype(np.float32)
 proba = booster.predict(xgb.DMatrix(x, missing=missing))
 print(json.dumps({"proba": proba.tolist(), "gain": booster.get_score(importance_type="gain"),
-                  "attr": booster.attr("fmnist_zeros"),
-                  "profiles": booster.attr("fmnist_profiles") or ""}))
+                  "attr": booster.attr("fmnist_zeros"), "parts": "+".join(parts)}))

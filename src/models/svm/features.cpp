@@ -42,16 +42,16 @@ FeatureMap FeatureMap::pixels(int rows, int cols) {
   return f;
 }
 
-FeatureMap FeatureMap::hog(int rows, int cols, HogConfig config) {
-  if (config.cells.empty()) fail("hog-svm: no cell sizes");
+FeatureMap FeatureMap::hog(int rows, int cols, HogConfig config, const char* who) {
+  if (config.cells.empty()) fail("{}: no cell sizes", who);
   for (int cell : config.cells) {
     if (cell < 2 || rows / cell < config.block || cols / cell < config.block) {
-      fail("hog-svm: cell size {} does not fit {} cells of {}x{} images in a block", cell,
+      fail("{}: cell size {} does not fit {} cells of {}x{} images in a block", who, cell,
            config.block, rows, cols);
     }
   }
   if (config.pixel_weight > kHogCap)
-    fail("hog-svm: pixel_weight {} is above the largest feature value {}", config.pixel_weight,
+    fail("{}: pixel_weight {} is above the largest feature value {}", who, config.pixel_weight,
          kHogCap);
   FeatureMap f;
   f.hog_ = true;
@@ -153,6 +153,22 @@ void FeatureMap::transform_one(const uint8_t* img, uint8_t* out) const {
     for (size_t i = 0; i < static_cast<size_t>(R) * C; ++i)
       out[o++] = static_cast<uint8_t>(std::lround(img[i] * k));
   }
+}
+
+std::vector<FeatureMap::Region> FeatureMap::hog_regions() const {
+  std::vector<Region> out;
+  if (!hog_) return out;
+  const int B = config_.block;
+  // The order transform_one writes: cell sizes, blocks row by row, then the
+  // B x B cells of a block, then the bins of a cell.
+  for (int cell : config_.cells) {
+    const Grid g = grid(rows_, cols_, cell);
+    for (int by = 0; by + B <= g.ny; ++by)
+      for (int bx = 0; bx + B <= g.nx; ++bx)
+        for (int i = 0; i < B * B * config_.bins; ++i)
+          out.push_back({g.oy + by * cell, g.ox + bx * cell, B * cell, B * cell});
+  }
+  return out;
 }
 
 std::vector<uint8_t> FeatureMap::transform(const Dataset& data, const char* who,

@@ -27,7 +27,8 @@ struct HogConfig {
 class FeatureMap {
  public:
   static FeatureMap pixels(int rows, int cols);
-  static FeatureMap hog(int rows, int cols, HogConfig config);
+  // `who` names the model in errors.
+  static FeatureMap hog(int rows, int cols, HogConfig config, const char* who = "hog-svm");
 
   bool is_hog() const { return hog_; }
   int rows() const { return rows_; }
@@ -39,6 +40,13 @@ class FeatureMap {
   // n x dim bytes; fails naming `who` if the images are not rows x cols.
   std::vector<uint8_t> transform(const Dataset& data, const char* who, int threads) const;
   void transform_one(const uint8_t* image, uint8_t* out) const;
+
+  // The pixels each HOG value reads (its block of cells), in feature order;
+  // the appended pixels, if any, are not listed.
+  struct Region {
+    int y, x, h, w;
+  };
+  std::vector<Region> hog_regions() const;
 
   nlohmann::json to_json() const;
   static FeatureMap from_json(const nlohmann::json& j);
