@@ -19,7 +19,7 @@
 # the Python model (bench/py/sklearn_models.py, bench/py/notebook_nets.py).
 # Seconds are each process's wall time, start to exit. Our models without a
 # notebook counterpart count in our total only. Prints a docs/BENCHMARKS.md
-# table and the total ratio; took 42 minutes on a 2-core AVX-512 Xeon, 69 on
+# table and the total ratio; took 42 minutes on a 2-core AVX-512 Xeon, 62 on
 # a 2-core AVX2 EPYC (2026-12-07).
 #
 # Needs a release build and scripts/deps.sh --bench.
