@@ -11,7 +11,7 @@
 #include "models/model_io.hpp"
 #include "models/npy.hpp"
 #include "models/registry.hpp"
-#include "models/svm/features.hpp"
+#include "models/xgboost_features.hpp"
 #include "support/expect_error.hpp"
 #include "support/fitted.hpp"
 #include "support/fixtures.hpp"
@@ -154,7 +154,7 @@ TEST(XgBoost, FeatureImportanceIsNormalisedGain) {
 // The saved file is XGBoost's own: Python's xgboost opens it and predicts
 // the same probabilities, with the same gain importances. With a feature
 // plan, the script builds the features from the attribute the model carries
-// (the HOG part comes from fmnist's HOG, computed here).
+// (the HOG part alone comes from fmnist, computed here).
 TEST(XgBoost, PythonXgboostReadsTheSavedModel) {
   const Dataset train = test::real_subset("train", 1000), other = test::real_subset("t10k", 200);
   for (const std::string extra : {"zeros=missing", "zeros=value", "features=pixels+profiles",
@@ -165,12 +165,8 @@ TEST(XgBoost, PythonXgboostReadsTheSavedModel) {
     TempDir dir;
     model->save(dir.path());
     save_npy_u8(dir / "queries.npy", other.pixels, {other.size(), 28, 28});
-    svm::HogConfig hog;
-    hog.cells = {4};
-    hog.pixel_weight = 0;
-    const auto hog_map = svm::FeatureMap::hog(28, 28, hog);
-    save_npy_u8(dir / "hog.npy", hog_map.transform(other, "test", 1),
-                {other.size(), hog_map.dim()});
+    const auto hog = BoostFeatures::parse("hog", 4).for_images(28, 28);
+    save_npy_u8(dir / "hog.npy", hog.transform(other, 1), {other.size(), hog.dim()});
     const auto r = test::run_python_script("xgboost_predict.py",
                                            {dir.path().string(), (dir / "queries.npy").string(),
                                             missing ? "0" : "nan", (dir / "hog.npy").string()});
@@ -238,7 +234,6 @@ TEST(XgBoost, ModelsSavedWithTheOlderProfilesAttributeStillLoad) {
   const Dataset train = test::real_subset("train", 500), other = test::real_subset("t10k", 100);
   auto model = fitted("xgboost:rounds=3,max_bin=32,features=pixels+profiles", train);
   TempDir dir;
-  model->save(dir.path());
   auto j = saved_json(*model);
   auto& attributes = j["learner"]["attributes"];
   ASSERT_TRUE(attributes.contains("fmnist_features"));

@@ -12,6 +12,12 @@ namespace {
 
 constexpr const char* kParts[] = {"pixels", "pooled", "profiles", "hog"};
 
+std::string joined(const std::vector<std::string>& parts) {
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : "+") + p;
+  return s;
+}
+
 int pooled_rows(int rows) {
   return (rows + 1) / 2;
 }
@@ -67,9 +73,7 @@ size_t BoostFeatures::dim() const {
 }
 
 std::string BoostFeatures::spelled() const {
-  std::string s;
-  for (const auto& p : parts_) s += (s.empty() ? "" : "+") + p;
-  return s;
+  return joined(parts_);
 }
 
 std::vector<uint8_t> BoostFeatures::transform(const Dataset& d, int threads) const {
@@ -158,23 +162,20 @@ BoostFeatures BoostFeatures::from_attribute(const std::string& text, const std::
   try {
     const auto j = nlohmann::json::parse(text);
     const auto parts = j.at("parts").get<std::vector<std::string>>();
-    std::string spelled;
-    for (const auto& p : parts) spelled += (spelled.empty() ? "" : "+") + p;
     int cell = 7;
     if (j.contains("hog") != (std::find(parts.begin(), parts.end(), "hog") != parts.end()))
       fail("HOG settings without a hog part, or the other way round");
     if (j.contains("hog")) {
-      const auto map = svm::FeatureMap::from_json(j.at("hog"));
-      if (map.hog_config().cells.size() != 1 || map.hog_config().pixel_weight != 0 ||
-          map.hog_config().bins != hog_config(7).bins ||
-          map.hog_config().block != hog_config(7).block ||
-          map.hog_config().clip != hog_config(7).clip)
+      const auto saved = svm::FeatureMap::from_json(j.at("hog")).hog_config();
+      const auto ours = hog_config(7);
+      if (saved.cells.size() != 1 || saved.pixel_weight != 0 || saved.bins != ours.bins ||
+          saved.block != ours.block || saved.clip != ours.clip)
         fail("a HOG other than one cell size with the default bins, blocks and clipping");
-      cell = map.hog_config().cells[0];
+      cell = saved.cells[0];
     }
     const int rows = j.at("rows").get<int>(), cols = j.at("cols").get<int>();
     if (rows < 1 || cols < 1 || rows > 4096 || cols > 4096) fail("images of {}x{}", rows, cols);
-    return parse(spelled, cell).for_images(rows, cols);
+    return parse(joined(parts), cell).for_images(rows, cols);
   } catch (const std::exception& e) {
     fail("{}: unreadable feature plan '{}': {}", where, text, e.what());
   }
