@@ -3,7 +3,6 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/error.hpp"
 
@@ -39,13 +38,34 @@ namespace {
 
 // ---- AVX2 (the x86-64-v3 baseline): bytes widened to 16 bits, vpmaddwd. ----
 
+// Each row is widened once per call to 16-bit values, so that a 4-byte step
+// is one 64-bit broadcast from memory; building it from the bytes in every
+// tile took more instructions than the multiply-adds themselves.
+struct WideRows {
+  std::vector<int16_t> data;
+  size_t stride = 0;  // int16 values per row: steps * 4
+  const int16_t* row(size_t r) const { return data.data() + r * stride; }
+};
+
+WideRows widen(std::span<const uint8_t* const> a, size_t dim, size_t steps) {
+  WideRows w;
+  w.stride = steps * 4;
+  w.data.assign(a.size() * w.stride, 0);
+  for (size_t r = 0; r < a.size(); ++r)
+    for (size_t k = 0; k < dim; ++k) w.data[r * w.stride + k] = a[r][k];
+  return w;
+}
+
 // R rows against one group of 16 columns. Each accumulator holds, for 4
-// columns, two partial sums per column (vpmaddwd adds byte pairs).
+// columns, two partial sums per column (vpmaddwd adds pairs).
 template <int R>
-void tile_avx2(const uint8_t* const* a, const uint8_t* b, size_t steps, int32_t* out, size_t ld) {
+void tile_avx2(const WideRows& w, size_t r0, const uint8_t* b, size_t steps, int32_t* out,
+               size_t ld) {
   __m256i acc[R][4];
   for (int r = 0; r < R; ++r)
     for (int q = 0; q < 4; ++q) acc[r][q] = _mm256_setzero_si256();
+  const int16_t* rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = w.row(r0 + r);
   for (size_t s = 0; s < steps; ++s) {
     __m256i bw[4];
     for (int q = 0; q < 4; ++q) {
@@ -53,40 +73,34 @@ void tile_avx2(const uint8_t* const* a, const uint8_t* b, size_t steps, int32_t*
           _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + s * 64 + q * 16)));
     }
     for (int r = 0; r < R; ++r) {
-      // The row's 4 bytes as four 16-bit values, repeated in every 64 bits.
-      const uint8_t* p = a[r] + s * 4;
-      const int64_t four = static_cast<int64_t>(p[0]) | static_cast<int64_t>(p[1]) << 16 |
-                           static_cast<int64_t>(p[2]) << 32 | static_cast<int64_t>(p[3]) << 48;
+      int64_t four;
+      __builtin_memcpy(&four, rows[r] + s * 4, 8);
       const __m256i av = _mm256_set1_epi64x(four);
       for (int q = 0; q < 4; ++q)
         acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(bw[q], av));
     }
   }
+  // Pairs of partial sums to one sum per column: hadd gives, per 128-bit
+  // lane, columns (q, q+1) interleaved; a permute puts them in order.
   for (int r = 0; r < R; ++r) {
-    alignas(32) int32_t lanes[4][8];
-    for (int q = 0; q < 4; ++q) _mm256_store_si256(reinterpret_cast<__m256i*>(lanes[q]), acc[r][q]);
-    for (int q = 0; q < 4; ++q)
-      for (int c = 0; c < 4; ++c) out[r * ld + q * 4 + c] = lanes[q][2 * c] + lanes[q][2 * c + 1];
+    for (int q = 0; q < 4; q += 2) {
+      const __m256i h = _mm256_hadd_epi32(acc[r][q], acc[r][q + 1]);
+      const __m256i sums = _mm256_permute4x64_epi64(h, 0xD8);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + r * ld + q * 4), sums);
+    }
   }
 }
 
 void dot_batch_avx2(std::span<const uint8_t* const> a, const PackedU8& cols, int32_t* out,
                     size_t ld) {
-  // Rows padded to whole 4-byte steps (the zero padding adds nothing).
-  const size_t width = cols.steps() * 4;
-  std::vector<uint8_t> buf(a.size() * width, 0);
-  std::vector<const uint8_t*> rows(a.size());
-  for (size_t r = 0; r < a.size(); ++r) {
-    std::memcpy(buf.data() + r * width, a[r], cols.dim());
-    rows[r] = buf.data() + r * width;
-  }
+  const WideRows w = widen(a, cols.dim(), cols.steps());
   const size_t groups = cols.padded_size() / PackedU8::kGroup;
   for (size_t g = 0; g < groups; ++g) {
     size_t r = 0;
     for (; r + 2 <= a.size(); r += 2)
-      tile_avx2<2>(rows.data() + r, cols.group(g), cols.steps(), out + r * ld + g * 16, ld);
-    if (r < a.size())
-      tile_avx2<1>(rows.data() + r, cols.group(g), cols.steps(), out + r * ld + g * 16, ld);
+      tile_avx2<2>(w, r, cols.group(g), cols.steps(), out + r * ld + g * 16, ld);
+    for (; r < a.size(); ++r)
+      tile_avx2<1>(w, r, cols.group(g), cols.steps(), out + r * ld + g * 16, ld);
   }
 }
 
