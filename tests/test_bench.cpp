@@ -36,6 +36,20 @@ TEST(BenchLineup, EveryProfileEntryIsAValidSpecWithAUniqueLabel) {
   EXPECT_THROW(bench::lineup("fast"), Error);
 }
 
+// The quick mobilenetv2 names only what differs from the model's defaults:
+// a change of those defaults must not change the recipe its accuracy was
+// measured with (nor the cache entries it trained).
+TEST(BenchLineup, QuickMobileNetV2IsTheRecipeItWasMeasuredWith) {
+  std::string quick;
+  for (const auto& e : bench::lineup("quick"))
+    if (e.label == "mobilenetv2") quick = e.spec;
+  const std::string measured =
+      "mobilenetv2:width=0.25,head=320,epochs=3,optimizer=adamw,lr=0.01,weight_decay=0.0005,"
+      "dropout=0,zero_gamma=true,label_smoothing=0.1,flip=false,translate=0,erase=0";
+  EXPECT_EQ(make_model(quick)->settings().canonical_spec(),
+            make_model(measured)->settings().canonical_spec());
+}
+
 TEST(BenchLineup, SelectKeepsLineupOrderAndRejectsUnknownNames) {
   auto all = bench::lineup("quick");
   auto some = bench::select(all, "cnn, logreg");
