@@ -115,7 +115,8 @@ MobileNetV2::MobileNetV2(Settings s) : NeuralClassifier(std::move(s)) {
   spec.arch = "mobilenetv2";
   // A quarter of ImageNet's widths with a 320-channel head: 28x28 images need
   // far less than ImageNet's 1.0 (2.2M parameters, 114 images/s on 2 cores),
-  // and 20 epochs of this one reach 93.6% (docs/DESIGN.md, "Measured").
+  // and 20 epochs of this one reach 93.2-93.6% (docs/DESIGN.md, "mobilenetv2
+  // from scratch").
   spec.width_mult = settings_.get_double(
       "width", 0.25, "width multiplier of every layer's channels (1: ImageNet's MobileNetV2)", 0.1,
       4);
