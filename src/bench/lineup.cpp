@@ -52,7 +52,7 @@ std::vector<LineupEntry> lineup(const std::string& profile) {
     rest = {
         {"xgboost", "xgboost", 0.90, 750}, {"mlp", "mlp", 0.895, 100},
         {"cnn", "cnn", 0.92, 700},         {"cnn-rnn", "cnn-rnn", 0.92, 1050},
-        {"resnet", "resnet", 0, 2900},     {"mobilenetv2", "mobilenetv2", 0.92, 1800},
+        {"resnet", "resnet", 0, 2900},     {"mobilenetv2", "mobilenetv2", 0.92, 1450},
         {"vit", "vit", 0, 20000},
     };
   } else {
