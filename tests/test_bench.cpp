@@ -50,6 +50,19 @@ TEST(BenchLineup, QuickMobileNetV2IsTheRecipeItWasMeasuredWith) {
             make_model(measured)->settings().canonical_spec());
 }
 
+TEST(BenchLineup, FullVitIsTheRecipeMeasuredToItsBar) {
+  std::string full;
+  for (const auto& e : bench::lineup("full"))
+    if (e.label == "vit") full = e.spec;
+  // 91.11% from scratch (docs/BENCHMARKS.md, "vit from scratch to 91%").
+  const std::string measured =
+      "vit:patch=4,dim=64,heads=4,blocks=6,mlp=128,epochs=25,batch=128,optimizer=adamw,lr=0.002,"
+      "weight_decay=0.05,schedule=onecycle,label_smoothing=0.1,dropout=0,flip=true,translate=2,"
+      "erase=0";
+  EXPECT_EQ(make_model(full)->settings().canonical_spec(),
+            make_model(measured)->settings().canonical_spec());
+}
+
 TEST(BenchLineup, SelectKeepsLineupOrderAndRejectsUnknownNames) {
   auto all = bench::lineup("quick");
   auto some = bench::select(all, "cnn, logreg");

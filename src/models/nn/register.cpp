@@ -18,7 +18,7 @@ void register_neural_models() {
   register_model(model_entry<MobileNetV2>(
       "mobilenetv2", "neural", "MobileNetV2 inverted residuals, stride plan for 28x28 (LibTorch)"));
   register_model(model_entry<Vit>(
-      "vit", "neural", "Vision transformer: 4x4 patches, 6 blocks of width 128 (LibTorch)"));
+      "vit", "neural", "Vision transformer: 4x4 patches, 6 blocks of width 64 (LibTorch)"));
 }
 
 }  // namespace fmnist::nn
