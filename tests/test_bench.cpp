@@ -54,7 +54,7 @@ TEST(BenchLineup, FullVitIsTheRecipeMeasuredToItsBar) {
   std::string full;
   for (const auto& e : bench::lineup("full"))
     if (e.label == "vit") full = e.spec;
-  // 91.11% from scratch (docs/BENCHMARKS.md, "vit from scratch to 91%").
+  // 91.11% from scratch on seed 0 (docs/BENCHMARKS.md, "vit from scratch, 91% bar").
   const std::string measured =
       "vit:patch=4,dim=64,heads=4,blocks=6,mlp=128,epochs=25,batch=128,optimizer=adamw,lr=0.002,"
       "weight_decay=0.05,schedule=onecycle,label_smoothing=0.1,dropout=0,flip=true,translate=2,"

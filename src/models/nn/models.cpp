@@ -146,9 +146,10 @@ MobileNetV2::MobileNetV2(Settings s) : NeuralClassifier(std::move(s)) {
 
 Vit::Vit(Settings s) : NeuralClassifier(std::move(s)) {
   // A narrow vit (dim 64, 6 blocks, 0.2M parameters) for 25 epochs without
-  // dropout or erasing: 91.11% from scratch in 69 minutes at one thread,
-  // where DeiT's recipe in miniature (dim 128, dropout 0.1, erasing, 40
-  // epochs) would take about 5 hours here (docs/DESIGN.md, "vit from scratch").
+  // dropout or erasing: 91.11% and 90.75% from scratch (seeds 0 and 1) in
+  // about an hour at one thread, where DeiT's recipe in miniature (dim 128,
+  // dropout 0.1, erasing, 40 epochs) would take about 5 hours here
+  // (docs/DESIGN.md, "vit from scratch").
   NetSpec spec;
   spec.arch = "vit";
   spec.patch =
