@@ -40,9 +40,7 @@ TEST(BenchLineup, EveryProfileEntryIsAValidSpecWithAUniqueLabel) {
 // a change of those defaults must not change the recipe its accuracy was
 // measured with (nor the cache entries it trained).
 TEST(BenchLineup, QuickMobileNetV2IsTheRecipeItWasMeasuredWith) {
-  std::string quick;
-  for (const auto& e : bench::lineup("quick"))
-    if (e.label == "mobilenetv2") quick = e.spec;
+  const std::string quick = bench::select(bench::lineup("quick"), "mobilenetv2").at(0).spec;
   const std::string measured =
       "mobilenetv2:width=0.25,head=320,epochs=3,optimizer=adamw,lr=0.01,weight_decay=0.0005,"
       "dropout=0,zero_gamma=true,label_smoothing=0.1,flip=false,translate=0,erase=0";
@@ -51,9 +49,7 @@ TEST(BenchLineup, QuickMobileNetV2IsTheRecipeItWasMeasuredWith) {
 }
 
 TEST(BenchLineup, FullVitIsTheRecipeMeasuredToItsBar) {
-  std::string full;
-  for (const auto& e : bench::lineup("full"))
-    if (e.label == "vit") full = e.spec;
+  const std::string full = bench::select(bench::lineup("full"), "vit").at(0).spec;
   // 91.11% from scratch on seed 0 (docs/BENCHMARKS.md, "vit from scratch, 91% bar").
   const std::string measured =
       "vit:patch=4,dim=64,heads=4,blocks=6,mlp=128,epochs=25,batch=128,optimizer=adamw,lr=0.002,"
