@@ -8,26 +8,14 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "data/image.hpp"
+#include "support/expect_error.hpp"
 #include "support/fixtures.hpp"
 
 namespace fmnist {
 namespace {
 
+using test::expect_error;
 using test::TempDir;
-
-// Runs `fn`, expecting an fmnist::Error whose message contains every needle.
-template <typename Fn>
-void expect_error(Fn fn, std::initializer_list<std::string> needles) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an fmnist::Error";
-  } catch (const Error& e) {
-    for (const auto& n : needles) {
-      EXPECT_NE(std::string(e.what()).find(n), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << n << "'";
-    }
-  }
-}
 
 // ------------------------------------------------------------ fixtures
 

@@ -201,23 +201,30 @@ void Index::search_block(const uint8_t* queries, size_t nq, size_t k, uint32_t* 
   const size_t ld =
       (kChunk + svm::PackedU8::kAlign - 1) / svm::PackedU8::kAlign * svm::PackedU8::kAlign;
   std::vector<int32_t> dots(nq * ld);
-  if (metric_ == Metric::l2) {
-    // |x - y|^2 = |x|^2 + |y|^2 - 2 x.y, all exact in 32-bit integers
-    // (at most 2 x 784 x 255^2).
-    std::vector<int32_t> keys(nq * k), d(kChunk);
-    std::vector<TopK<int32_t>> top;
+  // Both metrics scan the same dot products, chunk by chunk; `to_keys(r,
+  // start, m, dots, out)` turns query r's row of them into distances.
+  auto scan_dot_products = [&]<typename Key>(std::vector<Key>& keys, auto to_keys) {
+    std::vector<Key> d(kChunk);
+    std::vector<TopK<Key>> top;
     for (size_t r = 0; r < nq; ++r) top.emplace_back(k, keys.data() + r * k, index + r * k);
     for (size_t j = 0; j < chunks_.size(); ++j) {
       const auto& ch = chunks_[j];
       const size_t m = ch.size(), start = j * kChunk;
       svm::dot_batch(rows, ch, dots.data(), ld);
       for (size_t r = 0; r < nq; ++r) {
-        const int32_t* dr = dots.data() + r * ld;
-        const int32_t* sq = squares_.data() + start;
-        for (size_t c = 0; c < m; ++c) d[c] = qsq[r] + sq[c] - 2 * dr[c];
+        to_keys(r, start, m, dots.data() + r * ld, d.data());
         scan(d.data(), m, static_cast<uint32_t>(start), top[r]);
       }
     }
+  };
+  if (metric_ == Metric::l2) {
+    // |x - y|^2 = |x|^2 + |y|^2 - 2 x.y, all exact in 32-bit integers
+    // (at most 2 x 784 x 255^2).
+    std::vector<int32_t> keys(nq * k);
+    scan_dot_products(keys, [&](size_t r, size_t start, size_t m, const int32_t* dr, int32_t* d) {
+      const int32_t* sq = squares_.data() + start;
+      for (size_t c = 0; c < m; ++c) d[c] = qsq[r] + sq[c] - 2 * dr[c];
+    });
     for (size_t i = 0; i < nq * k; ++i)
       distance[i] = static_cast<float>(std::sqrt(double(keys[i])));
     return;
@@ -226,21 +233,12 @@ void Index::search_block(const uint8_t* queries, size_t nq, size_t k, uint32_t* 
   // is at distance 1 from everything, as scikit-learn has it. The similarity
   // is rounded to float before the subtraction so that an image's distance
   // to itself is exactly 0 (distance weights treat 0 specially).
-  std::vector<float> keys(nq * k), d(kChunk);
-  std::vector<TopK<float>> top;
-  for (size_t r = 0; r < nq; ++r) top.emplace_back(k, keys.data() + r * k, index + r * k);
-  for (size_t j = 0; j < chunks_.size(); ++j) {
-    const auto& ch = chunks_[j];
-    const size_t m = ch.size(), start = j * kChunk;
-    svm::dot_batch(rows, ch, dots.data(), ld);
-    for (size_t r = 0; r < nq; ++r) {
-      const int32_t* dr = dots.data() + r * ld;
-      const double* inv = inv_norm_.data() + start;
-      for (size_t c = 0; c < m; ++c)
-        d[c] = std::max(0.f, 1.f - static_cast<float>(dr[c] * qinv[r] * inv[c]));
-      scan(d.data(), m, static_cast<uint32_t>(start), top[r]);
-    }
-  }
+  std::vector<float> keys(nq * k);
+  scan_dot_products(keys, [&](size_t r, size_t start, size_t m, const int32_t* dr, float* d) {
+    const double* inv = inv_norm_.data() + start;
+    for (size_t c = 0; c < m; ++c)
+      d[c] = std::max(0.f, 1.f - static_cast<float>(dr[c] * qinv[r] * inv[c]));
+  });
   std::copy(keys.begin(), keys.end(), distance);
 }
 
