@@ -46,9 +46,7 @@ TEST(LinearSvm, SaveLoadGivesBitIdenticalProbabilities) {
   const Dataset train = test::real_subset("train", 2000), other = test::real_subset("t10k", 500);
   auto model = fitted("linear-svm:max_iter=30", train);
   TempDir dir;
-  model->save(dir.path());
-  auto back = make_model(model->settings().canonical_spec());
-  back->load(dir.path());
+  auto back = test::saved_and_reloaded(*model, dir.path());
   // The fitted temperature travels with the weights.
   EXPECT_EQ(back->predict_proba(other), model->predict_proba(other));
   EXPECT_NE(test::read_text(dir / "linear.json").find("\"temperature\""), std::string::npos);

@@ -50,9 +50,7 @@ TEST(LogReg, SaveLoadGivesBitIdenticalProbabilities) {
   const Dataset train = test::real_subset("train", 2000), other = test::real_subset("t10k", 500);
   auto model = fitted("logreg:max_iter=30,C=0.1", train);
   TempDir dir;
-  model->save(dir.path());
-  auto back = make_model(model->settings().canonical_spec());
-  back->load(dir.path());
+  auto back = test::saved_and_reloaded(*model, dir.path());
   EXPECT_EQ(back->predict_proba(other), model->predict_proba(other));
   EXPECT_EQ(back->num_parameters(), 10 * 784 + 10);
 }

@@ -172,9 +172,7 @@ TEST(Tree, SaveLoadGivesBitIdenticalProbabilities) {
   const Dataset train = test::real_subset("train", 3000), other = test::real_subset("t10k", 500);
   auto model = fitted("tree:min_samples_leaf=3", train);
   TempDir dir;
-  model->save(dir.path());
-  auto back = make_model(model->settings().canonical_spec());
-  back->load(dir.path());
+  auto back = test::saved_and_reloaded(*model, dir.path());
   EXPECT_EQ(back->predict_proba(other), model->predict_proba(other));
   EXPECT_EQ(back->num_parameters(), model->num_parameters());
   EXPECT_EQ(back->feature_importance()->overall, model->feature_importance()->overall);
