@@ -6,6 +6,7 @@
 #include "eval/metrics.hpp"
 #include "models/npy.hpp"
 #include "models/registry.hpp"
+#include "support/expect_distributions.hpp"
 #include "support/expect_error.hpp"
 #include "support/fitted.hpp"
 #include "support/fixtures.hpp"
@@ -32,16 +33,7 @@ TEST(LogReg, ReachesAccuracyFloorOnRealSubset) {
 TEST(LogReg, ProbabilitiesAreDistributions) {
   const Dataset d = test::make_dataset(300);
   auto model = fitted("logreg:max_iter=20", d);
-  const auto p = model->predict_proba(d);
-  ASSERT_EQ(p.size(), d.size() * kNumClasses);
-  for (size_t i = 0; i < d.size(); ++i) {
-    double total = 0;
-    for (int c = 0; c < kNumClasses; ++c) {
-      EXPECT_GE(p[i * kNumClasses + c], 0.f);
-      total += p[i * kNumClasses + c];
-    }
-    EXPECT_NEAR(total, 1.0, 1e-5);
-  }
+  test::expect_distributions(model->predict_proba(d), d.size());
   // The generated classes are separable: the fit must find them.
   EXPECT_EQ(accuracy(model->predict(d), d.labels), 1.0);
 }

@@ -4,6 +4,7 @@
 #include "eval/metrics.hpp"
 #include "models/model_io.hpp"
 #include "models/registry.hpp"
+#include "support/expect_distributions.hpp"
 #include "support/expect_error.hpp"
 #include "support/fixtures.hpp"
 
@@ -26,12 +27,7 @@ TEST(NaiveBayes, ProbabilitiesSumToOne) {
   auto train = test::make_dataset(200, 1), test_set = test::make_dataset(50, 2);
   auto m = make_model("naive-bayes");
   m->fit(train, {});
-  auto p = m->predict_proba(test_set);
-  for (size_t i = 0; i < test_set.size(); ++i) {
-    double sum = 0;
-    for (int c = 0; c < kNumClasses; ++c) sum += p[i * kNumClasses + c];
-    EXPECT_NEAR(sum, 1.0, 1e-5);
-  }
+  test::expect_distributions(m->predict_proba(test_set), test_set.size());
   EXPECT_EQ(accuracy(m->predict(test_set), test_set.labels), 1.0);
 }
 
@@ -58,7 +54,8 @@ TEST(ModelIo, MissingOrBrokenModelDirectory) {
   fs::create_directories(dir / "bad");
   test::write_text(dir / "bad" / "model.json", "{ not json");
   test::expect_error([&] { load_model(dir / "bad"); }, {"model.json", "not valid JSON"});
-  test::write_text(dir / "bad" / "model.json", R"({"format": "fmnist-model", "spec": "naive-bayes"})");
+  test::write_text(dir / "bad" / "model.json",
+                   R"({"format": "fmnist-model", "spec": "naive-bayes"})");
   test::expect_error([&] { load_model(dir / "bad"); }, {"naive_bayes.json", "no such file"});
 }
 

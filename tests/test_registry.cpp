@@ -4,6 +4,7 @@
 
 #include "models/model_io.hpp"
 #include "models/registry.hpp"
+#include "support/expect_distributions.hpp"
 #include "support/expect_error.hpp"
 #include "support/fixtures.hpp"
 
@@ -103,15 +104,7 @@ TEST_P(EveryModel, FitsAndReloadsToIdenticalProbabilities) {
   ctx.val = &test_set;
   m->fit(train, ctx);
   auto p = m->predict_proba(test_set);
-  ASSERT_EQ(p.size(), test_set.size() * kNumClasses);
-  for (size_t i = 0; i < test_set.size(); ++i) {
-    double sum = 0;
-    for (int c = 0; c < kNumClasses; ++c) {
-      EXPECT_GE(p[i * kNumClasses + c], 0.f);
-      sum += p[i * kNumClasses + c];
-    }
-    EXPECT_NEAR(sum, 1.0, 1e-4);
-  }
+  test::expect_distributions(p, test_set.size(), 1e-4);
   save_model(*m, ModelInfo{}, dir / "m");
   auto back = load_model(dir / "m");
   EXPECT_EQ(back.model->predict_proba(test_set), p);

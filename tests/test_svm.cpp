@@ -11,6 +11,7 @@
 #include "models/kernel_svm.hpp"
 #include "models/model_io.hpp"
 #include "models/registry.hpp"
+#include "support/expect_distributions.hpp"
 #include "support/expect_error.hpp"
 #include "support/fixtures.hpp"
 
@@ -84,15 +85,7 @@ TEST_P(BothModels, ProbabilitiesAreDistributions) {
   const Dataset train = first(real_train(), 1000), probe = first(real_test(), 200);
   auto model = make_model(GetParam());
   model->fit(train, FitContext{});
-  const auto p = model->predict_proba(probe);
-  for (size_t i = 0; i < probe.size(); ++i) {
-    double sum = 0;
-    for (int c = 0; c < kNumClasses; ++c) {
-      EXPECT_GE(p[i * kNumClasses + c], 0.f);
-      sum += p[i * kNumClasses + c];
-    }
-    EXPECT_NEAR(sum, 1.0, 1e-4);
-  }
+  test::expect_distributions(model->predict_proba(probe), probe.size(), 1e-4);
 }
 
 TEST_P(BothModels, SameDataGivesIdenticalModelWhateverTheSeed) {

@@ -12,6 +12,7 @@
 #include "models/npy.hpp"
 #include "models/registry.hpp"
 #include "models/xgboost_features.hpp"
+#include "support/expect_distributions.hpp"
 #include "support/expect_error.hpp"
 #include "support/fitted.hpp"
 #include "support/fixtures.hpp"
@@ -52,13 +53,7 @@ TEST(XgBoost, ReachesAccuracyFloorOnRealSubset) {
 TEST(XgBoost, ProbabilitiesAreDistributionsAndLearnSeparableClasses) {
   const Dataset d = test::make_dataset(300);
   auto model = fitted("xgboost:rounds=10", d);
-  const auto p = model->predict_proba(d);
-  ASSERT_EQ(p.size(), d.size() * kNumClasses);
-  for (size_t i = 0; i < d.size(); ++i) {
-    double total = 0;
-    for (int c = 0; c < kNumClasses; ++c) total += p[i * kNumClasses + c];
-    EXPECT_NEAR(total, 1.0, 1e-5);
-  }
+  test::expect_distributions(model->predict_proba(d), d.size());
   EXPECT_EQ(accuracy(model->predict(d), d.labels), 1.0);
 }
 
