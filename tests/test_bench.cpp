@@ -42,7 +42,7 @@ TEST(BenchLineup, EveryProfileEntryIsAValidSpecWithAUniqueLabel) {
 TEST(BenchLineup, QuickMobileNetV2IsTheRecipeItWasMeasuredWith) {
   const std::string quick = bench::select(bench::lineup("quick"), "mobilenetv2").at(0).spec;
   const std::string measured =
-      "mobilenetv2:width=0.25,head=320,epochs=3,optimizer=adamw,lr=0.01,weight_decay=0.0005,"
+      "mobilenetv2:width=0.25,head=320,epochs=4,optimizer=adamw,lr=0.01,weight_decay=0.0005,"
       "dropout=0,zero_gamma=true,label_smoothing=0.1,flip=false,translate=0,erase=0";
   EXPECT_EQ(make_model(quick)->settings().canonical_spec(),
             make_model(measured)->settings().canonical_spec());
