@@ -67,11 +67,15 @@ TEST(NnNet, OutputShapesAndParameterCounts) {
 // Central differences in double precision against autograd, for a loss that
 // mixes all outputs: on every entry of every parameter and of the input, or
 // on `sample` entries of each (first, last and evenly spaced) for big nets.
-// A big net has so many ReLU inputs that one is usually within 1e-5 of the
-// kink, where a step of `h` crosses it: those nets take a smaller h (and so
-// a looser tolerance, for rounding); a wiring mistake is off by far more.
+// A step of `h` can cross the kink of a ReLU or a max-pool (most likely what
+// failed the cnn's check once in CI by 2e-3, on a machine other than the ones
+// where it passes by 3e-10; not confirmed). The one-sided differences then
+// disagree, and autograd's value must be the slope on the side without the
+// kink; a wiring mistake matches neither. At most `max_kinks` entries may take
+// that way out. Big nets have so many kinks that they also take a smaller h
+// (and so a looser tolerance, for rounding).
 void check_gradients(Net& net, int rows, int cols, int64_t sample = 0, double h = 1e-6,
-                     double tolerance = 1e-6) {
+                     double tolerance = 1e-6, int max_kinks = 2) {
   torch::manual_seed(7);
   net.to(torch::kDouble);
   net.train();  // batch norm uses the batch statistics, as in training
@@ -79,8 +83,11 @@ void check_gradients(Net& net, int rows, int cols, int64_t sample = 0, double h 
   auto mix = torch::randn({3, 10}, torch::kDouble);
   auto loss_of = [&](const torch::Tensor& input) { return (net.forward(input) * mix).sum(); };
   net.zero_grad();
-  loss_of(x).backward();
-  double worst = 0;
+  auto loss = loss_of(x);
+  loss.backward();
+  const double at = loss.item<double>();
+  int kinks = 0, tensor = 0;
+  auto relative = [](double a, double b) { return std::abs(a - b) / std::max(1.0, std::abs(a)); };
   auto check = [&](torch::Tensor t, torch::Tensor grad) {
     torch::NoGradGuard no_grad;
     auto flat = t.view({-1});
@@ -96,12 +103,25 @@ void check_gradients(Net& net, int rows, int cols, int64_t sample = 0, double h 
       const double down = loss_of(x).item<double>();
       flat[i] = old;
       const double numeric = (up - down) / (2 * h), analytic = g[i].item<double>();
-      worst = std::max(worst, std::abs(numeric - analytic) / std::max(1.0, std::abs(numeric)));
+      if (relative(numeric, analytic) < tolerance) continue;
+      const double right = (up - at) / h, left = (at - down) / h;
+      // One-sided differences are first-order: a looser match, still far
+      // tighter than any wiring mistake.
+      const bool kink = relative(right, left) > 100 * tolerance &&
+                        std::min(relative(right, analytic), relative(left, analytic)) < 1e-4;
+      if (kink && ++kinks <= max_kinks) continue;
+      ADD_FAILURE() << "tensor " << tensor << " (of " << net.parameters().size()
+                    << " parameters, then the input), entry " << i << " of " << n << ": autograd "
+                    << analytic << ", central difference " << numeric << ", one-sided " << left
+                    << " and " << right << (kink ? " (a kink, but too many)" : "");
+      return;
     }
   };
-  for (auto& p : net.parameters()) check(p, p.grad().clone());
+  for (auto& p : net.parameters()) {
+    check(p, p.grad().clone());
+    ++tensor;
+  }
   check(x, x.grad().clone());
-  EXPECT_LT(worst, tolerance);
 }
 
 TEST(NnNet, MlpGradientsMatchFiniteDifferences) {
