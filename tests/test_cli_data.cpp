@@ -66,6 +66,7 @@ TEST(CliData, HelpAndVersion) {
   r = run_fmnist({"--version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("zlib"), std::string::npos);
+  EXPECT_NE(r.out.find("running on: "), std::string::npos);
 }
 
 TEST(CliData, UnknownOptionIsAUsageError) {

@@ -39,7 +39,7 @@ TEST(CliTrain, TrainSavesModelAndMetricsAndEvalReproducesThem) {
   TempDir dir;
   write_data(dir);
   auto out = (dir / "model").string();
-  auto r = run_fmnist({"--seed", "3", "train", "--model", "naive-bayes", "--data",
+  auto r = run_fmnist({"--seed", "3", "--threads", "2", "train", "--model", "naive-bayes", "--data",
                        dir.path().string(), "--val", "50", "--out", out, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto metrics = nlohmann::json::parse(r.out);
@@ -52,6 +52,8 @@ TEST(CliTrain, TrainSavesModelAndMetricsAndEvalReproducesThem) {
   EXPECT_EQ(model_json["model"], "naive-bayes");
   EXPECT_EQ(model_json["classes"][0], "class 0");
   EXPECT_TRUE(model_json["libraries"].contains("OpenBLAS"));
+  EXPECT_FALSE(model_json["trained_on"]["cpu"].get<std::string>().empty());
+  EXPECT_EQ(model_json["trained_on"]["threads"], 2);
 
   auto e = run_fmnist({"eval", "--model", out, "--data", dir.path().string(), "--json"});
   ASSERT_EQ(e.exit_code, 0) << e.err;

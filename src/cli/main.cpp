@@ -8,6 +8,7 @@
 #include "cli/common.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/machine.hpp"
 #include "core/memory.hpp"
 #include "core/threads.hpp"
 #include "core/version.hpp"
@@ -16,9 +17,10 @@
 namespace fmnist::cli {
 
 void add_data_options(CLI::App* cmd, DataOptions& opts, bool with_val) {
-  cmd->add_option("--data", opts.data,
-                  "Directory with IDX files (gzip or raw) or the two Kaggle CSV files "
-                  "[default: $FMNIST_DATA, ./data/fashion-mnist, /usr/share/datasets/fashion-mnist]");
+  cmd->add_option(
+      "--data", opts.data,
+      "Directory with IDX files (gzip or raw) or the two Kaggle CSV files "
+      "[default: $FMNIST_DATA, ./data/fashion-mnist, /usr/share/datasets/fashion-mnist]");
   cmd->add_option("--train", opts.train, "Training file: IDX images (labels beside it) or CSV");
   cmd->add_option("--test", opts.test, "Test file: IDX images (labels beside it) or CSV");
   if (with_val) {
@@ -33,8 +35,8 @@ void add_data_options(CLI::App* cmd, DataOptions& opts, bool with_val) {
 DataSplits load_data_verbose(DataOptions opts, const Globals& g) {
   opts.seed = g.seed;
   auto splits = load_data(opts);
-  log::info("data: {} ({}; {} train + {} validation, {} test)", splits.origin,
-            splits.dataset_name, splits.train.size(), splits.val.size(), splits.test.size());
+  log::info("data: {} ({}; {} train + {} validation, {} test)", splits.origin, splits.dataset_name,
+            splits.train.size(), splits.val.size(), splits.test.size());
   return splits;
 }
 
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", [] {
     std::string s = "fmnist " + version() + "\nbuilt with:";
     for (const auto& [lib, ver] : library_versions()) s += fmt::format("\n  {:<14} {}", lib, ver);
-    return s;
+    return s + "\nrunning on: " + cpu_info().summary();
   });
   app.add_option("--threads", g.threads, "Threads for every component (0 = all cores)")
       ->capture_default_str();

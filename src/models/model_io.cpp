@@ -7,6 +7,8 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/machine.hpp"
+#include "core/threads.hpp"
 #include "core/version.hpp"
 #include "models/registry.hpp"
 
@@ -45,6 +47,9 @@ void save_model(const Classifier& model, const ModelInfo& info, const fs::path& 
   nlohmann::json libs = nlohmann::json::object();
   for (const auto& [lib, ver] : library_versions()) libs[lib] = ver;
   j["libraries"] = libs;
+  // The nets' weights depend on the thread count and, through the kernels
+  // oneDNN picks, on the CPU's vector extensions: say which gave these.
+  j["trained_on"] = {{"cpu", cpu_info().summary()}, {"threads", threads()}};
   std::time_t now = std::time(nullptr);
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -77,7 +82,8 @@ LoadedModel load_model(const fs::path& dir) {
   }
   try {
     out.model = make_model(m.at("spec").get<std::string>());
-    if (m.contains("classes")) out.info.class_names = m.at("classes").get<std::array<std::string, kNumClasses>>();
+    if (m.contains("classes"))
+      out.info.class_names = m.at("classes").get<std::array<std::string, kNumClasses>>();
     out.info.dataset_name = m.value("dataset", "custom");
     if (m.contains("data")) {
       out.info.data_fingerprint = std::stoull(m["data"].value("fingerprint", "0"), nullptr, 16);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/machine.hpp"
 #include "report/assets.hpp"
 #include "report/page_parts.hpp"
 
@@ -283,9 +284,8 @@ std::string render_html(const ReportInput& in) {
       "<header class=\"top\"><h1>{}</h1><div class=\"sub\">{} models on {} ({} test images) · "
       "{} · {} threads · fmnist {}</div></header>",
       escape(in.title), models.size(), escape(in.data->dataset_name),
-      whole(static_cast<double>(in.data->test.size())),
-      escape(in.machine.value("cpu", "unknown CPU")), in.machine.value("threads_used", 0),
-      escape(in.machine.value("fmnist", "")));
+      whole(static_cast<double>(in.data->test.size())), escape(machine_summary(in.machine)),
+      in.machine.value("threads_used", 0), escape(in.machine.value("fmnist", "")));
   body += "<nav><a href=\"#data\">Data</a><a href=\"#comparison\">Comparison</a>";
   for (const ModelResult* m : models)
     body += fmt::format("<a href=\"#{}\">{}</a>", anchor(m->label), escape(m->label));

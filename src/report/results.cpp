@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "core/machine.hpp"
 #include "core/version.hpp"
 #include "report/page_parts.hpp"
 #include "report/report.hpp"
@@ -105,7 +106,7 @@ std::string results_markdown(const ReportInput& in) {
   if (in.data) {
     s += fmt::format("Test set: {} images of {} ({}). Machine: {}, {} threads.\n\n",
                      in.data->test.size(), in.data->dataset_name, in.data->origin,
-                     in.machine.value("cpu", "unknown CPU"), in.machine.value("threads_used", 0));
+                     machine_summary(in.machine), in.machine.value("threads_used", 0));
   }
   // The notebooks' accuracy, when the models carry it (fmnist bench).
   bool notebook = false;
