@@ -60,6 +60,14 @@ TEST(BenchLineup, FullVitIsTheRecipeMeasuredToItsBar) {
             make_model(measured)->settings().canonical_spec());
 }
 
+TEST(BenchLineup, NotebookAccuraciesApplyToTheWholeFashionMnistOnly) {
+  EXPECT_TRUE(bench::notebook_comparable("fashion-mnist", 60000, 10000));
+  EXPECT_FALSE(bench::notebook_comparable("mnist", 60000, 10000));
+  EXPECT_FALSE(bench::notebook_comparable("custom", 60000, 10000));
+  EXPECT_FALSE(bench::notebook_comparable("fashion-mnist", 6000, 10000));
+  EXPECT_FALSE(bench::notebook_comparable("fashion-mnist", 60000, 1000));
+}
+
 TEST(BenchLineup, SelectKeepsLineupOrderAndRejectsUnknownNames) {
   auto all = bench::lineup("quick");
   auto some = bench::select(all, "cnn, logreg");
@@ -253,6 +261,9 @@ TEST(CliBench, RunsTheChosenModelsWritesTheReportAndReusesTheCache) {
   EXPECT_NE(r.out.find("| `naive-bayes` |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("report.html"), std::string::npos);
   EXPECT_NE(r.err.find("[2/2] tree"), std::string::npos) << r.err;
+  // 300 generated images are not the notebooks' data: no "met"/"not met".
+  EXPECT_EQ(r.out.find("notebook"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("not compared"), std::string::npos) << r.err;
   auto j = nlohmann::json::parse(test::read_text(dir / "out" / "results.json"));
   EXPECT_EQ(j["models"].size(), 2u);
   EXPECT_EQ(j["machine"]["bench_profile"], "quick");

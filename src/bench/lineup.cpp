@@ -102,4 +102,9 @@ std::vector<LineupEntry> select(const std::vector<LineupEntry>& entries,
   return out;
 }
 
+bool notebook_comparable(const std::string& dataset_name, size_t training_images,
+                         size_t test_images) {
+  return dataset_name == "fashion-mnist" && training_images == 60000 && test_images == 10000;
+}
+
 }  // namespace fmnist::bench

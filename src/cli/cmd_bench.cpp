@@ -131,6 +131,15 @@ int run_bench(BenchOptions o, const Globals& g) {
   // --val asks for a hold-out.
   if (!o.val_given) o.data.val = 0;
   const DataSplits data = load_data_verbose(o.data, g);
+  const size_t training_images = data.train.size() + data.val.size();
+  if (!bench::notebook_comparable(data.dataset_name, training_images, data.test.size())) {
+    for (auto& e : entries) e.notebook_accuracy = 0;
+    if (!o.train_only)
+      log::info(
+          "the notebooks' accuracies are for the whole Fashion-MNIST (60,000 + 10,000 images), "
+          "not {} ({} + {}): not compared",
+          data.dataset_name, training_images, data.test.size());
+  }
 
   bench::RunOptions ro;
   ro.cache = o.cache;
